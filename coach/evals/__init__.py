@@ -1,0 +1,1 @@
+"""Evaluations: retrieval quality, lint accuracy, rewrite quality."""
