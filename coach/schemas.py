@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 
 class Channel(str, Enum):
@@ -62,3 +62,103 @@ class IngestReport(BaseModel):
     tokens: int = 0
     seconds: float = 0.0
     skipped: dict[str, str] = Field(default_factory=dict, description="path -> why it was skipped")
+
+
+# --- analysis ------------------------------------------------------------------
+
+
+class Level(str, Enum):
+    error = "error"
+    warning = "warning"
+    suggestion = "suggestion"
+
+
+class Finding(BaseModel):
+    """One thing the analysis noticed in a draft, with where it is and what to do about it."""
+
+    rule: str = Field(description='Rule id, e.g. "over-familiar.address", or "personal.name-missing" for context checks.')
+    category: str
+    level: Level
+    message: str
+    suggestion: str | None = None
+    start: int = Field(ge=0, description="Character offset of the match in the draft (0 when the finding is an absence).")
+    end: int = Field(ge=0)
+    line: int = Field(ge=1)
+    column: int = Field(ge=1)
+    match: str = ""
+    replacement: str | None = Field(default=None, description="From the rule's swap map: what to put instead ('' = remove).")
+    card: str | None = Field(default=None, description="Guidance card the rule enforces.")
+
+
+class PersonalCheck(BaseModel):
+    """One personalisation check and the points it earned; applicable=False means the context could not tell."""
+
+    id: str
+    applicable: bool
+    passed: bool
+    points: int
+    max_points: int
+    detail: str
+    card: str | None = None
+
+
+class Emotion(BaseModel):
+    name: str = Field(description="anger, frustration, worry, urgency, sadness or gratitude.")
+    score: float = Field(ge=0, le=1)
+    cues: list[str] = Field(default_factory=list)
+
+
+class Fact(BaseModel):
+    """A protected fact: a value a rewrite must carry over unchanged."""
+
+    kind: str = Field(description="order, ticket, tracking, product_code, reference, amount, percentage, date, time, duration, url, email, phone.")
+    value: str = Field(description="As written in the text.")
+    normal: str = Field(description="Normalised form used for comparison, e.g. 'GBP 45.00' or '2026-03-12'.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class FactChange(BaseModel):
+    before: Fact
+    after: Fact
+
+
+class Commitment(BaseModel):
+    kind: str = Field(description="refund, replacement, compensation, guarantee or deadline.")
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class FactCheck(BaseModel):
+    """A rewrite compared with its draft: which facts survived and what the rewrite invented."""
+
+    kept: list[Fact] = Field(default_factory=list)
+    missing: list[Fact] = Field(default_factory=list)
+    altered: list[FactChange] = Field(default_factory=list)
+    added: list[Fact] = Field(default_factory=list, description="In the rewrite, but neither in the draft nor the context.")
+    new_commitments: list[Commitment] = Field(default_factory=list)
+    protected_changed: list[str] = Field(
+        default_factory=list, description="Quoted (>) lines or signature blocks of the draft that the rewrite changed."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.altered or self.added or self.new_commitments or self.protected_changed)
+
+
+class Analysis(BaseModel):
+    """What the deterministic analysis says about one text."""
+
+    findings: list[Finding] = Field(default_factory=list)
+    personalisation: int = Field(ge=0, le=100, description="0-100; explained by `checks`.")
+    familiarity_risk: int = Field(ge=0, le=100, description="0-100; explained by the risk-category findings.")
+    checks: list[PersonalCheck] = Field(default_factory=list)
+    emotions: list[Emotion] = Field(default_factory=list, description="Detected in the customer's message.")
+    facts: list[Fact] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def has_errors(self) -> bool:
+        return any(finding.level is Level.error for finding in self.findings)

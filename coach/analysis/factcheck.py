@@ -1,0 +1,110 @@
+"""The fact guard: compare a rewrite with its draft.
+
+Reports facts kept, missing (dropped), altered (a fact of the same family changed value),
+added (in the rewrite but neither in the draft nor in the context), new commitments (a kind of
+promise the draft did not make), and protected regions (quoted lines, signature) that changed.
+"""
+
+from __future__ import annotations
+
+from coach.analysis.commitments import find_commitments
+from coach.analysis.facts import FAMILY, extract_facts, same_fact
+from coach.analysis.regions import Region, mask, protected_regions
+from coach.schemas import Commitment, Context, Fact, FactChange, FactCheck
+
+
+def compare_facts(draft: str, rewrite: str, context: Context | None = None) -> FactCheck:
+    context = context or Context()
+    locale = context.locale
+    draft_facts = _unique(extract_facts(draft, locale))
+    rewrite_facts = _unique(extract_facts(rewrite, locale))
+    context_facts = _context_facts(context)
+
+    kept = [f for f in draft_facts if any(same_fact(f, r) for r in rewrite_facts)]
+    lost = [f for f in draft_facts if not any(same_fact(f, r) for r in rewrite_facts)]
+    new = [
+        r for r in rewrite_facts
+        if not any(same_fact(r, f) for f in draft_facts) and not any(same_fact(r, c) for c in context_facts)
+    ]  # fmt: skip
+    altered, missing, added = _pair_changes(lost, new)
+
+    return FactCheck(
+        kept=kept,
+        missing=missing,
+        altered=altered,
+        added=added,
+        new_commitments=_new_commitments(draft, rewrite, draft_facts, locale),
+        protected_changed=_protected_changed(draft, rewrite),
+    )
+
+
+def _unique(facts: list[Fact]) -> list[Fact]:
+    """The first mention of each value; saying it once in a rewrite is enough."""
+    seen: list[Fact] = []
+    for fact in facts:
+        if not any(same_fact(fact, s) for s in seen):
+            seen.append(fact)
+    return seen
+
+
+def _context_facts(context: Context) -> list[Fact]:
+    facts: list[Fact] = []
+    if context.customer_message:
+        facts += extract_facts(context.customer_message, context.locale)
+    for item in context.history:
+        facts += extract_facts(item.note, context.locale)
+        if item.date:
+            iso = item.date.isoformat()
+            facts.append(Fact(kind="date", value=iso, normal=iso, start=0, end=0))
+    return facts
+
+
+def _pair_changes(lost: list[Fact], new: list[Fact]) -> tuple[list[FactChange], list[Fact], list[Fact]]:
+    """A lost draft fact and a new rewrite fact of the same family, in order, are one alteration."""
+    altered: list[FactChange] = []
+    unpaired_new = list(new)
+    missing: list[Fact] = []
+    for before in lost:
+        after = next((n for n in unpaired_new if FAMILY[n.kind] == FAMILY[before.kind]), None)
+        if after is None:
+            missing.append(before)
+        else:
+            unpaired_new.remove(after)
+            altered.append(FactChange(before=before, after=after))
+    return altered, missing, unpaired_new
+
+
+def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: str) -> list[Commitment]:
+    made = {c.kind for c in find_commitments(_speech(draft, locale))}
+    new = []
+    for commitment in find_commitments(_speech(rewrite, locale)):
+        if commitment.kind in made:
+            continue
+        # "ships in 5-7 days" -> "will ship within 5-7 days" keeps the draft's own time frame: no new promise.
+        if commitment.kind == "deadline" and any(
+            same_fact(f, d) for f in extract_facts(commitment.text, locale) for d in draft_facts
+        ):
+            continue
+        new.append(commitment)
+    return new
+
+
+def _speech(text: str, locale: str) -> str:
+    """The text with quoted lines, the signature, URLs and emails blanked: "/refunds" in a link promises nothing."""
+    links = [Region("link", f.start, f.end) for f in extract_facts(text, locale) if f.kind in ("url", "email")]
+    return mask(text, protected_regions(text) + links)
+
+
+def _protected_changed(draft: str, rewrite: str) -> list[str]:
+    """Quoted blocks and the signature must reappear verbatim (trailing spaces aside)."""
+    rewrite_normal = _rstrip_lines(rewrite)
+    changed = []
+    for region in protected_regions(draft):
+        block = _rstrip_lines(region.text(draft)).strip("\n")
+        if block and block not in rewrite_normal:
+            changed.append(block)
+    return changed
+
+
+def _rstrip_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines())

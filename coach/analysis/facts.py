@@ -1,0 +1,376 @@
+"""Protected facts: find them in a text and normalise them, so "£45" and "£45.00" compare equal
+while "£45.00" and "£54.00" do not.
+
+Kinds: order, ticket, tracking, product_code, reference, amount, percentage, date, time,
+duration, url, email, phone. Each pattern has a priority; where matches overlap, the one that
+starts first wins, then the longest, then the higher priority (lower number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from coach.schemas import Fact
+
+# Families: facts of one family can be "altered" into each other (an order number into another id).
+FAMILY = {
+    "order": "id", "ticket": "id", "tracking": "id", "product_code": "id", "reference": "id",
+    "amount": "amount", "percentage": "percentage", "date": "date", "time": "time",
+    "duration": "duration", "url": "url", "email": "email", "phone": "phone",
+}  # fmt: skip
+
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
+    "twenty": 20, "twenty-four": 24, "thirty": 30, "forty-eight": 48, "seventy-two": 72, "ninety": 90,
+}  # fmt: skip
+_CURRENCY_SYMBOLS = {"£": "GBP", "$": "USD", "us$": "USD", "€": "EUR", "¥": "JPY", "₹": "INR", "a$": "AUD", "c$": "CAD", "nz$": "NZD"}
+_CURRENCY_WORDS = {
+    "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "eur": "EUR", "euro": "EUR", "euros": "EUR", "aud": "AUD", "cad": "CAD", "nzd": "NZD", "chf": "CHF",
+    "jpy": "JPY", "inr": "INR", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN", "€": "EUR", "£": "GBP",
+}  # fmt: skip
+_ID_KEYWORDS = {
+    "order": "order", "po": "order", "ticket": "ticket", "case": "ticket", "incident": "ticket", "request": "ticket",
+    "ref": "reference", "reference": "reference", "booking": "reference", "invoice": "reference",
+    "claim": "reference", "account": "reference", "return": "reference", "rma": "reference",
+}  # fmt: skip
+_PREFIX_KINDS = {
+    "ORD": "order", "ORDER": "order", "PO": "order", "SO": "order",
+    "TKT": "ticket", "TICKET": "ticket", "INC": "ticket", "CASE": "ticket", "CS": "ticket", "SR": "ticket", "REQ": "ticket",
+    "SKU": "product_code", "PRD": "product_code", "PROD": "product_code", "ITEM": "product_code",
+    "MODEL": "product_code", "PART": "product_code", "ART": "product_code",
+}  # fmt: skip
+
+_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?"
+_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+_NUM_WORD = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_QUANTITY = rf"(?:\d+(?:\.\d+)?|{_NUM_WORD})"
+_MONEY_NUMBER = r"(?P<num>\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
+_ID = r"(?P<id>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,})"
+_URL_TAIL = r"[^\s<>\"'\])]*"
+_TRAILING_PUNCTUATION = ".,;:!?"
+_WHITESPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    kind: str
+    start: int
+    end: int
+    normal: str
+    priority: int
+
+
+_Handler = Callable[[re.Match[str], str, str], "tuple[str, str] | None"]  # -> (kind, normal) or None
+
+
+def _pattern(regex: str, flags: int = re.IGNORECASE):
+    return re.compile(regex, flags)
+
+
+# --- handlers: turn a match into (kind, normal) -----------------------------------
+
+
+def _email(m: re.Match[str], text: str, locale: str):
+    return "email", m.group().lower()
+
+
+def _url(m: re.Match[str], text: str, locale: str):
+    value = m.group().rstrip(_TRAILING_PUNCTUATION)
+    scheme_host, _, path = re.sub(r"^(?:https?://)?(?:www\.)?", "", value, flags=re.IGNORECASE).partition("/")
+    normal = scheme_host.lower() + ("/" + path if path else "")
+    return "url", normal.rstrip("/")
+
+
+def _id_from(kind: str) -> _Handler:
+    def handle(m: re.Match[str], text: str, locale: str):
+        value = m.group("id") if "id" in m.re.groupindex else m.group()
+        return kind, re.sub(r"[\s#]", "", value).upper()
+
+    return handle
+
+
+def _hash_id(m: re.Match[str], text: str, locale: str):
+    before = text[max(0, m.start() - 20) : m.start()].lower()
+    keyword = re.search(r"(\w+)\s*(?:no\.?|number)?\s*$", before)
+    kind = _ID_KEYWORDS.get(keyword.group(1), "order") if keyword else "order"
+    return kind, m.group("id").upper()
+
+
+def _keyword_id(m: re.Match[str], text: str, locale: str):
+    return _ID_KEYWORDS[m.group("kw").lower()], m.group("id").upper()
+
+
+def _prefixed_code(m: re.Match[str], text: str, locale: str):
+    return _PREFIX_KINDS.get(m.group("prefix"), "reference"), m.group().upper()
+
+
+def _amount(m: re.Match[str], text: str, locale: str):
+    groups = m.groupdict()
+    marker = (groups.get("sym") or groups.get("code") or "").lower()
+    currency = _CURRENCY_SYMBOLS.get(marker) or _CURRENCY_WORDS.get(marker)
+    pence = marker in ("p", "pence")
+    if pence:
+        currency = "GBP"
+    if currency is None:
+        return None
+    value = _parse_number(groups["num"], currency)
+    if value is None:
+        return None
+    multiplier = (groups.get("mult") or "").lower()
+    value *= {"k": 1000, "m": 10**6, "million": 10**6, "bn": 10**9, "billion": 10**9}.get(multiplier, 1)
+    if pence:
+        value /= 100
+    return "amount", f"{currency} {value:.2f}"
+
+
+def _parse_number(text: str, currency: str) -> Decimal | None:
+    """Read "1,299.99", "1.299,99", "12,50" or "45"; a separator followed by exactly 3 digits groups thousands."""
+    if "," in text and "." in text:
+        decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
+    elif "," in text:
+        decimal_mark = "" if len(text.rpartition(",")[2]) == 3 else ","
+    elif "." in text:
+        tail = text.rpartition(".")[2]
+        decimal_mark = "" if len(tail) == 3 and (text.count(".") > 1 or currency == "EUR") else "."
+    else:
+        decimal_mark = ""
+    grouping = {",": ".", ".": ",", "": ",."}[decimal_mark]
+    cleaned = "".join(ch for ch in text if ch not in grouping)
+    try:
+        return Decimal(cleaned.replace(",", ".")) if decimal_mark else Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+def _percentage(m: re.Match[str], text: str, locale: str):
+    value = Decimal(m.group("num").replace(",", "."))
+    return "percentage", f"{value.normalize():f}%"
+
+
+def _iso_date(m: re.Match[str], text: str, locale: str):
+    return _date(int(m.group("year")), int(m.group("m")), int(m.group("d")))
+
+
+def _numeric_date(m: re.Match[str], text: str, locale: str):
+    a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    year += 2000 if year < 100 else 0
+    month_first = locale.lower().replace("_", "-") in ("en-us", "us") and a <= 12
+    if a > 12 or (b > 12 and not month_first):
+        month_first = b > 12
+    day, month = (b, a) if month_first else (a, b)
+    return _date(year, month, day)
+
+
+def _named_date(m: re.Match[str], text: str, locale: str):
+    month_text = m.group("month")
+    if month_text == "may" or month_text == "mar":  # lower-case "may"/"mar" are words, not months
+        return None
+    year = m.group("year")
+    return _date(int(year) if year else None, _MONTHS[month_text[:3].lower()], int(m.group("day")))
+
+
+def _date(year: int | None, month: int, day: int):
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return "date", (f"{year:04d}" if year else "-") + f"-{month:02d}-{day:02d}"
+
+
+def _weekday(m: re.Match[str], text: str, locale: str):
+    return "date", "weekday:" + m.group("wd").lower().rstrip("s")
+
+
+def _relative_date(m: re.Match[str], text: str, locale: str):
+    return "date", "rel:" + " ".join(m.group().lower().split())
+
+
+def _clock_time(m: re.Match[str], text: str, locale: str):
+    hour, minute = int(m.group("h")), int(m.group("min") or 0)
+    if m.group("ampm"):
+        hour = hour % 12 + (12 if m.group("ampm").lower() == "p" else 0)
+    return "time", f"{hour:02d}:{minute:02d}"
+
+
+def _named_time(m: re.Match[str], text: str, locale: str):
+    return "time", "00:00" if m.group().lower() == "midnight" else "12:00"
+
+
+_HOURS_PER = {"min": 1 / 60, "h": 1, "hr": 1, "hour": 1, "day": 24, "week": 168}
+
+
+def _duration(m: re.Match[str], text: str, locale: str):
+    low_text, high_text = m.group("a").lower(), (m.group("b") or "").lower()
+    if low_text in ("a", "an") and not m.group("pre"):
+        return None  # "24 hours a day" is not a duration of one day
+    low = _quantity(low_text)
+    high = _quantity(high_text) if high_text else None
+    unit = m.group("unit").lower().rstrip("s")
+    unit = {"mins": "min", "minute": "min", "hrs": "hr", "wk": "week", "yr": "year"}.get(unit, unit)
+    working = (m.group("q") or "").lower() in ("working", "business")
+    if working and unit in ("day", "week"):
+        factor, unit = (5 if unit == "week" else 1), "working-day"
+    elif unit in _HOURS_PER:
+        factor, unit = _HOURS_PER[unit], "h"
+    else:
+        factor, unit = (12 if unit == "year" else 1), "month"
+    span = f"{low * factor:g}" + (f"-{high * factor:g}" if high is not None else "")
+    return "duration", f"{span} {unit}"
+
+
+def _quantity(text: str) -> float:
+    return float(_NUMBER_WORDS[text]) if text in _NUMBER_WORDS else float(text)
+
+
+def _phone(m: re.Match[str], text: str, locale: str):
+    value = m.group()
+    digits = re.sub(r"\D", "", value)
+    has_separators = bool(re.search(r"[\s.()-]", value))
+    if not 9 <= len(digits) <= 15 or not (value.startswith(("+", "0", "(")) or has_separators):
+        return None
+    return "phone", ("+" if value.startswith("+") else "") + digits
+
+
+# --- the pattern table ---------------------------------------------------------------
+
+_WEEKDAY_NAMES = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+@dataclass(frozen=True)
+class _FactPattern:
+    regex: re.Pattern[str]
+    handler: _Handler
+    priority: int
+    group: str | None = None  # the group whose span is the fact; None = the whole match
+    anchor: str | None = None  # only look near these (see _ANCHORS); None = the whole text
+    on_lowered: bool = False  # the regex is lower-case and case-sensitive, run on the lower-cased text (faster)
+    gate: tuple[str, ...] = ()  # lower-case strings, one of which must be in the text for the pattern to run
+
+
+# Every fact of these patterns contains an anchor, so a pattern is only run in windows around its
+# anchor's matches: (lower-case anchor regex, run on the lower-cased text; characters before; after).
+# "digit" suits facts that start at most a few characters before their digits ("£45", "#48213");
+# "digit-wide" those with a keyword or a weekday in front ("tracking number is JD0146...").
+_ANCHORS: dict[str, tuple[re.Pattern[str], int, int]] = {
+    "digit": (re.compile(r"[0-9]+"), 8, 12),
+    "digit-wide": (re.compile(r"[0-9]+"), 40, 40),
+    "at": (re.compile(r"@"), 64, 128),
+    "web": (re.compile(r"https?://|www\."), 0, 0),
+    "tld": (re.compile(r"\.(?:com|co\.uk|org|net|io|uk|de|fr|eu|ie|au|ca|us|info|shop|store|app)\b"), 64, 120),
+    "unit": (re.compile(r"min|hour|hr|day|week|wk|month|year|yr|[0-9]h\b"), 36, 10),
+    "month": (re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"), 32, 28),
+    "day": (re.compile(r"day"), 10, 5),
+}
+_CODES = ("gbp", "usd", "eur", "aud", "cad", "nzd", "chf", "jpy", "inr", "sek", "nok", "dkk", "pln")
+
+_PATTERNS: list[_FactPattern] = [
+    _FactPattern(_pattern(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\b"), _email, 0, anchor="at"),
+    _FactPattern(_pattern(rf"\bhttps?://{_URL_TAIL}|\bwww\.{_URL_TAIL}"), _url, 1, anchor="web"),
+    _FactPattern(_pattern(rf"\b(?:[a-z0-9-]+\.)+(?:com|co\.uk|org|net|io|uk|de|fr|eu|ie|au|ca|us|info|shop|store|app)\b(?:/{_URL_TAIL})?"), _url, 1, anchor="tld"),
+    _FactPattern(_pattern(r"\b1Z[0-9A-Z]{16}\b", 0), _id_from("tracking"), 2, anchor="digit", gate=("1z",)),
+    _FactPattern(_pattern(r"\b[A-Z]{2}\d{9}[A-Z]{2}\b", 0), _id_from("tracking"), 2, anchor="digit"),
+    _FactPattern(_pattern(r"\btracking\s*(?:number|code|no\.?|id|ref(?:erence)?)?\s*(?:is\s+)?[:#]?\s*(?P<id>(?=[A-Z0-9]*\d)[A-Z0-9]{8,35})\b"), _id_from("tracking"), 2, "id", "digit-wide", ("tracking",)),
+    _FactPattern(_pattern(r"#\s?(?P<id>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{2,})\b"), _hash_id, 3, anchor="digit", gate=("#",)),
+    _FactPattern(_pattern(rf"\b(?P<kw>{'|'.join(_ID_KEYWORDS)})(?:\s+(?:no\.?|number|num|nr|id|ref|reference|code))?\s*(?:[:#]\s*)?{_ID}\b"), _keyword_id, 3, "id", "digit-wide", tuple(_ID_KEYWORDS)),
+    _FactPattern(_pattern(rf"\b(?:sku|product\s+code|item\s+code|model(?:\s+number|\s+no\.?)?|part\s+(?:number|no\.?)|article\s+number)\s*[:#]?\s*{_ID}\b"), _id_from("product_code"), 3, "id", "digit-wide", ("sku", "product", "item", "model", "part", "article")),
+    _FactPattern(_pattern(r"\b(?P<prefix>[A-Z]{2,6})-[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*\b", 0), _prefixed_code, 4, anchor="digit", gate=("-",)),
+    _FactPattern(_pattern(rf"(?P<sym>US\$|A\$|C\$|NZ\$|[£$€¥₹])\s?{_MONEY_NUMBER}(?:\s?(?P<mult>k|m|bn|million|billion)\b)?"), _amount, 5, anchor="digit", gate=("£", "$", "€", "¥", "₹")),
+    _FactPattern(_pattern(rf"\b(?P<code>GBP|USD|EUR|AUD|CAD|NZD|CHF|JPY|INR|SEK|NOK|DKK|PLN)\s?{_MONEY_NUMBER}"), _amount, 5, anchor="digit", gate=_CODES),
+    _FactPattern(_pattern(rf"\b{_MONEY_NUMBER}\s?(?P<code>GBP|USD|EUR|AUD|CAD|NZD|CHF|JPY|INR|SEK|NOK|DKK|PLN|pounds?|quid|dollars?|euros?|pence|p|€|£)(?![\w])"), _amount, 5, anchor="digit"),
+    _FactPattern(_pattern(r"\b(?P<num>\d+(?:[.,]\d+)?)\s?(?:%|per\s?cent\b)"), _percentage, 5, anchor="digit", gate=("%", "cent")),
+    _FactPattern(_pattern(r"\b(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"), _iso_date, 6, anchor="digit", gate=("-",)),
+    _FactPattern(_pattern(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4}|\d{2})\b"), _numeric_date, 6, anchor="digit", gate=("/", ".")),
+    _FactPattern(_pattern(rf"\b(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+(?P<year>\d{{4}}))?\b"), _named_date, 6, anchor="month"),
+    _FactPattern(_pattern(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+(?:the\s+)?{_DAY}(?!\d)(?:,?\s+(?P<year>\d{{4}}))?\b"), _named_date, 6, anchor="month"),
+    _FactPattern(_pattern(r"\b(?P<h>1[0-2]|0?[1-9])(?:[:.](?P<min>[0-5]\d))?\s?(?P<ampm>[ap])(?:m\b|\.m\.)"), _clock_time, 7, anchor="digit", gate=("am", "pm", "a.m", "p.m")),
+    _FactPattern(_pattern(r"\b(?P<h>[01]?\d|2[0-3]):(?P<min>[0-5]\d)(?![\d:])(?P<ampm>)"), _clock_time, 7, anchor="digit", gate=(":",)),
+    _FactPattern(_pattern(r"\b(?:noon|midday|midnight)\b", 0), _named_time, 7, gate=("noon", "midday", "midnight"), on_lowered=True),
+    _FactPattern(_pattern(
+        rf"\b(?:(?P<pre>within|in|under|over|about|around|up\s+to|for|after|at\s+least|at\s+most)\s+)?"
+        rf"(?P<a>{_QUANTITY})(?:\s*(?:-|–|—|to)\s*(?P<b>{_QUANTITY}))?\s*(?P<q>working|business|calendar)?\s*"
+        r"(?P<unit>minutes?|mins?|hours?|hrs?|h|days?|weeks?|wks?|months?|years?|yrs?)\b"
+    ), _duration, 8, anchor="unit"),
+    _FactPattern(_pattern(rf"\b(?:today|tomorrow|tonight|this\s+(?:morning|afternoon|evening|week|weekend)|next\s+(?:week|month|{_WEEKDAY_NAMES})|end\s+of\s+(?:the\s+)?(?:day|week|month))\b", 0), _relative_date, 9,
+                 gate=("today", "tomorrow", "tonight", "this ", "next ", "end of"), on_lowered=True),
+    _FactPattern(_pattern(rf"\b(?P<wd>{_WEEKDAY_NAMES})s?\b", 0), _weekday, 10, anchor="day", on_lowered=True),
+    _FactPattern(_pattern(r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){0,4}(?![\w])"), _phone, 11, anchor="digit"),
+    _FactPattern(_pattern(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,35}\b", 0), _id_from("tracking"), 12, anchor="digit-wide"),
+    _FactPattern(_pattern(r"\b\d{12,30}\b"), _id_from("reference"), 12, anchor="digit"),
+]  # fmt: skip
+
+
+def _windows(text: str, lowered: str, anchor: str) -> list[tuple[int, int]]:
+    """Merged (start, end) stretches around an anchor's matches. A window ends at whitespace, so no
+    fact is cut in two; lookbehinds still see the text before its start."""
+    regex, before, after = _ANCHORS[anchor]
+    spans: list[list[int]] = []
+    for m in regex.finditer(lowered):
+        start, end = max(0, m.start() - before), min(len(text), m.end() + after)
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return [(s, _to_whitespace(text, e)) for s, e in spans]
+
+
+def _to_whitespace(text: str, end: int) -> int:
+    match = _WHITESPACE.search(text, end)
+    return match.start() if match else len(text)
+
+
+def extract_facts(text: str, locale: str = "en") -> list[Fact]:
+    """Every protected fact in `text`, in order of appearance."""
+    candidates: list[_Candidate] = []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # rare characters (e.g. "İ") grow when lower-cased: keep offsets aligned
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    windows: dict[str, list[tuple[int, int]]] = {}
+    for pattern in _PATTERNS:
+        if pattern.gate and not any(g in lowered for g in pattern.gate):
+            continue
+        if pattern.anchor is None:
+            spans = [(0, len(text))]
+        else:
+            if pattern.anchor not in windows:
+                windows[pattern.anchor] = _windows(text, lowered, pattern.anchor)
+            spans = windows[pattern.anchor]
+        source = lowered if pattern.on_lowered else text
+        for start, end in spans:
+            for match in pattern.regex.finditer(source, start, end):
+                candidate = _candidate(pattern, match, text, locale)
+                if candidate is not None:
+                    candidates.append(candidate)
+    candidates.sort(key=lambda c: (c.start, -(c.end - c.start), c.priority))
+    facts: list[Fact] = []
+    last_end = -1
+    for c in candidates:
+        if c.start >= last_end:
+            facts.append(Fact(kind=c.kind, value=text[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
+            last_end = c.end
+    return facts
+
+
+def _candidate(pattern: _FactPattern, match: re.Match[str], text: str, locale: str) -> _Candidate | None:
+    result = pattern.handler(match, text, locale)
+    if result is None:
+        return None
+    start, end = match.span(pattern.group) if pattern.group else match.span()
+    if pattern.handler is _url:
+        end = start + len(match.group().rstrip(_TRAILING_PUNCTUATION))
+    return _Candidate(result[0], start, end, result[1], pattern.priority)
+
+
+def same_fact(a: Fact, b: Fact) -> bool:
+    """Equal after normalising; a date without a year matches the same day with one."""
+    if a.normal == b.normal:
+        return True
+    if FAMILY[a.kind] == FAMILY[b.kind] == "date" and a.normal[:1] in "-0123456789" and b.normal[:1] in "-0123456789":
+        return a.normal[-6:] == b.normal[-6:] and ("-" == a.normal[0] or "-" == b.normal[0])
+    return FAMILY[a.kind] == FAMILY[b.kind] == "id" and a.normal.lstrip("#") == b.normal.lstrip("#")

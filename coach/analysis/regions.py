@@ -1,0 +1,45 @@
+"""Quoted lines (``>``) and the signature block after a ``-- `` line.
+
+Both are protected: the linter does not judge them (quoted text is the customer's,
+the signature is boilerplate) and a rewrite must carry them over unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+# RFC 3676 signature separator: "-- " on its own line; a bare "--" is common enough to accept too.
+_SIGNATURE = re.compile(r"^--[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Region:
+    kind: str  # "quote" or "signature"
+    start: int
+    end: int
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+def protected_regions(text: str) -> list[Region]:
+    signature = _SIGNATURE.search(text)
+    limit = signature.start() if signature else len(text)
+    regions = [Region("quote", m.start(), m.end()) for m in _QUOTED_LINE.finditer(text, 0, limit)]
+    if signature:
+        regions.append(Region("signature", signature.start(), len(text)))
+    return regions
+
+
+def mask(text: str, regions: list[Region]) -> str:
+    """Blank out the regions with spaces, keeping newlines, so offsets stay valid."""
+    if not regions:
+        return text
+    chars = list(text)
+    for region in regions:
+        for i in range(region.start, region.end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
