@@ -162,3 +162,95 @@ class Analysis(BaseModel):
     @property
     def has_errors(self) -> bool:
         return any(finding.level is Level.error for finding in self.findings)
+
+
+# --- rewrite -------------------------------------------------------------------
+
+
+class Tone(str, Enum):
+    warm_professional = "warm-professional"
+    formal = "formal"
+    plain = "plain"
+
+
+class EngineChoice(str, Enum):
+    auto = "auto"  # the LLM when one is configured, else the rules engine
+    rules = "rules"
+    llm = "llm"
+
+
+class Constraints(BaseModel):
+    """What the agent insists on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_words: int | None = Field(default=None, ge=5, le=5000, description="The rewrite may not be longer than this.")
+    keep: list[str] = Field(
+        default_factory=list, max_length=50, description="Wording that must appear verbatim in the rewrite."
+    )
+
+
+class RewriteRequest(BaseModel):
+    """Everything one rewrite needs; the CLI, the API and the evals all build one of these."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draft: str = Field(min_length=1, max_length=50_000, examples=["hey mate, your order #48213 is delayed again lol."])
+    context: Context = Field(default_factory=Context)
+    tone: Tone = Tone.warm_professional
+    constraints: Constraints = Field(default_factory=Constraints)
+    engine: EngineChoice = EngineChoice.auto
+    prompt: str | None = Field(default=None, description='Prompt version, e.g. "rewrite/v1"; default: the newest.')
+
+
+class Change(BaseModel):
+    """One edit the rewrite made, and why."""
+
+    kind: str = Field(description="added, removed or replaced.")
+    before: str = ""
+    after: str = ""
+    reason: str
+    cites: list[str] = Field(default_factory=list, description="Guidance card ids the edit follows.")
+
+
+class Citation(BaseModel):
+    card: str
+    title: str
+    source: str
+
+
+class Attempt(BaseModel):
+    """One try at a rewrite: which engine, and what verification said about it."""
+
+    engine: str
+    ok: bool
+    violations: list[str] = Field(default_factory=list)
+    error: str | None = None
+    ms: float = 0.0
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class AnalysisPair(BaseModel):
+    draft: Analysis
+    rewrite: Analysis
+
+
+class RewriteResult(BaseModel):
+    """The one result every face shows."""
+
+    rewrite: str
+    engine: str = Field(description='"rules" or "llm:<model>": what produced `rewrite`.')
+    fallback: str | None = Field(default=None, description="Why the rules engine served instead of the LLM, if it did.")
+    prompt_version: str | None = None
+    changes: list[Change] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    diff: list[tuple[str, str]] = Field(default_factory=list, description='Word-level: ("=" | "-" | "+", text).')
+    analysis: AnalysisPair
+    facts: FactCheck
+    attempts: list[Attempt] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -1,0 +1,52 @@
+"""A cheap guess at a text's language: its script, and for Latin script the most frequent stopwords.
+
+Good enough to notice that a rewrite switched language; not a general language identifier.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[^\W\d_]+")
+_STOPWORDS = {
+    "en": "the and you your is are to of for we i it this that have will with be not on in can our please thank",
+    "de": "der die das und ist sie ihr ihre wir ich nicht mit für ein eine zu auf den dem bitte danke haben wird",
+    "fr": "le la les et est vous votre nous je ne pas pour un une des du de avec sur merci avons sera",
+    "es": "el la los las y es usted su nosotros yo no para un una de con por que gracias hemos será está",
+    "it": "il lo la gli le e è lei suo noi io non per un una di con che grazie abbiamo sarà sono",
+    "nl": "de het een en is u uw wij ik niet voor met op van te dank hebben zal zijn",
+    "pt": "o a os as e é você seu sua nós eu não para um uma de com que obrigado temos será está",
+}
+_STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()}
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI")
+
+
+def script_of(text: str) -> str | None:
+    counts: dict[str, int] = {}
+    for char in text:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        for script in _SCRIPTS:
+            if name.startswith(script):
+                counts[script] = counts.get(script, 0) + 1
+                break
+    return max(counts, key=counts.get) if counts else None
+
+
+def guess_language(text: str) -> str | None:
+    """'en', 'de', ... for Latin-script text with enough stopwords; the script's name for other scripts;
+    None when the text is too short or too mixed to tell."""
+    script = script_of(text)
+    if script is None:
+        return None
+    if script != "LATIN":
+        return script.lower()
+    words = _WORD.findall(text.lower())
+    scores = {lang: sum(word in stop for word in words) for lang, stop in _STOPWORD_SETS.items()}
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < 3 or top < 1.5 * second:
+        return None
+    return best

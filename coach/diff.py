@@ -1,0 +1,41 @@
+"""Word-level diff between the draft and the rewrite, as ("=", "-", "+") runs of text."""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
+    runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            _append(runs, "=", "".join(old[i1:i2]))
+        else:
+            _append(runs, "-", "".join(old[i1:i2]))
+            _append(runs, "+", "".join(new[j1:j2]))
+    return _fold_whitespace(runs)
+
+
+def _fold_whitespace(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join edits separated only by a space, so "hey mate," -> "Hi Sarah," reads as one change, not two."""
+    out: list[tuple[str, str]] = []
+    for op, text in runs:
+        out.append((op, text))
+        # pattern: [-a] [+b] [= " "] [-c] [+d]  ->  [-a c] [+b d]
+        if len(out) >= 5 and [o for o, _ in out[-5:]] == ["-", "+", "=", "-", "+"] and not out[-3][1].strip():
+            (_, a), (_, b), (_, gap), (_, c), (_, d) = out[-5:]
+            out[-5:] = [("-", a + gap + c), ("+", b + gap + d)]
+    return out
+
+
+def _append(runs: list[tuple[str, str]], op: str, text: str) -> None:
+    if not text:
+        return
+    if runs and runs[-1][0] == op:
+        runs[-1] = (op, runs[-1][1] + text)
+    else:
+        runs.append((op, text))

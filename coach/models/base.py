@@ -1,0 +1,57 @@
+"""The one interface every rewrite backend implements.
+
+A backend gets a `RewriteJob` (the request, the draft's analysis, the retrieved guidance and the
+built prompt) and returns a `ModelOutput`. The LLM backend reads `job.messages`; the rules engine
+reads `job.analysis`. Adding a provider is one new subclass.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from coach.schemas import Analysis, Change, Passage, RewriteRequest, Usage
+
+
+class BackendError(Exception):
+    """The backend could not produce a usable answer (down, timed out, malformed reply, ...)."""
+
+
+@dataclass
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass
+class RewriteJob:
+    request: RewriteRequest
+    analysis: Analysis
+    guidance: list[Passage] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list, repr=False)  # set on the repair attempt
+
+
+@dataclass
+class ModelOutput:
+    text: str
+    changes: list[Change] = field(default_factory=list)
+    cites: list[str] = field(default_factory=list)  # guidance card ids the backend says it followed
+    usage: Usage = field(default_factory=Usage)
+
+
+class Backend(ABC):
+    name: str
+
+    @abstractmethod
+    def rewrite(self, job: RewriteJob) -> ModelOutput: ...
+
+    def stream(self, job: RewriteJob) -> Iterator[str | ModelOutput]:
+        """Text deltas as they are produced, then the parsed `ModelOutput` as the last item.
+
+        Backends that cannot stream yield the whole text once.
+        """
+        output = self.rewrite(job)
+        yield output.text
+        yield output

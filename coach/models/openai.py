@@ -1,0 +1,91 @@
+"""Any OpenAI-compatible chat endpoint (OpenAI, vLLM, Ollama, llama.cpp's server) through langchain-openai."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+
+from coach.models.answer import RewriteFieldStream, parse_answer
+from coach.models.base import Backend, BackendError, Message, ModelOutput, RewriteJob
+from coach.schemas import Usage
+
+_ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+
+
+class OpenAIChat(Backend):
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 2,
+        temperature: float = 0.2,
+    ) -> None:
+        self.model = model
+        self.name = f"llm:{model}"
+        self.chat = ChatOpenAI(
+            model=model,
+            base_url=base_url,
+            # Local servers (vLLM, Ollama, llama.cpp) accept any key, but the client insists on one.
+            api_key=api_key or "not-needed",
+            timeout=timeout,
+            max_retries=retries,
+            temperature=temperature,
+            stream_usage=True,
+        )
+
+    def rewrite(self, job: RewriteJob) -> ModelOutput:
+        try:
+            reply = self.chat.invoke(_to_langchain(job.messages))
+        except Exception as exc:  # every client failure becomes a fallback reason
+            raise BackendError(describe_error(exc)) from exc
+        return parse_answer(_text(reply), _usage(reply))
+
+    def stream(self, job: RewriteJob) -> Iterator[str | ModelOutput]:
+        field = RewriteFieldStream()
+        parts: list[str] = []
+        usage = Usage()
+        try:
+            for chunk in self.chat.stream(_to_langchain(job.messages)):
+                text = _text(chunk)
+                if chunk.usage_metadata:
+                    usage = _usage(chunk)
+                if text:
+                    parts.append(text)
+                    delta = field.feed(text)
+                    if delta:
+                        yield delta
+        except Exception as exc:
+            raise BackendError(describe_error(exc)) from exc
+        yield parse_answer("".join(parts), usage)
+
+
+def describe_error(exc: Exception) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "model timed out"
+    if isinstance(exc, openai.APIStatusError):
+        return f"model endpoint answered HTTP {exc.status_code}"
+    if isinstance(exc, openai.APIConnectionError):
+        return "model endpoint unreachable"
+    return f"model call failed: {type(exc).__name__}"
+
+
+def _to_langchain(messages: list[Message]) -> list[BaseMessage]:
+    return [_ROLES[m.role](content=m.content) for m in messages]
+
+
+def _text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def _usage(message: BaseMessage) -> Usage:
+    meta = getattr(message, "usage_metadata", None) or {}
+    return Usage(prompt_tokens=meta.get("input_tokens", 0), completion_tokens=meta.get("output_tokens", 0))

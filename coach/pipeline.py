@@ -1,0 +1,280 @@
+"""The one flow every face calls (`coach.rewrite` is `rewrite` below):
+
+    analyse -> retrieve guidance -> build prompt -> model -> verify -> repair once -> else rules engine
+
+`rewrite()` returns the final `RewriteResult`; `rewrite_events()` yields the same run as events
+(the draft's analysis, text deltas while the model writes, a note when verification replaced the
+streamed text, then the result) for streaming faces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from coach.analysis import analyse
+from coach.config import Settings, get_settings
+from coach.diff import word_diff
+from coach.knowledge.cards import load_cards
+from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob, configured_llm, rules_backend
+from coach.prompting import (
+    build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
+)  # fmt: skip
+from coach.analysis.language import guess_language
+from coach.schemas import (
+    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Passage, RewriteRequest,
+    RewriteResult, Usage,
+)  # fmt: skip
+from coach.tokens import count_tokens
+from coach.verify import Verdict, verify
+
+log = logging.getLogger("coach.rewrite")
+
+
+@dataclass
+class Event:
+    kind: str  # "analysis" | "delta" | "replaced" | "result"
+    data: Any
+
+
+@dataclass
+class _Run:
+    request: RewriteRequest
+    settings: Settings
+    stream: bool
+    timings: dict[str, float] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    prompt_version: str | None = None
+
+    def timed(self, step: str, started: float) -> None:
+        self.timings[step] = round(self.timings.get(step, 0.0) + (time.perf_counter() - started) * 1000, 3)
+
+
+def rewrite(
+    request: RewriteRequest | str,
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+    **context: Any,
+) -> RewriteResult:
+    """Rewrite a draft. `coach.rewrite("hey mate ...", customer_name="Sarah")` works for quick use."""
+    result = None
+    for event in rewrite_events(request, settings=settings, backend=backend, stream=False, **context):
+        if event.kind == "result":
+            result = event.data
+    assert result is not None
+    return result
+
+
+def rewrite_events(
+    request: RewriteRequest | str,
+    *,
+    settings: Settings | None = None,
+    backend: Backend | None = None,
+    stream: bool = True,
+    **context: Any,
+) -> Iterator[Event]:
+    if isinstance(request, str):
+        request = RewriteRequest(draft=request, context=Context(**context))
+    settings = settings or get_settings()
+    run = _Run(request=request, settings=settings, stream=stream)
+    started = time.perf_counter()
+    if request.prompt:
+        load_template(request.prompt, settings)  # an unknown version is the caller's error, raised early
+
+    t = time.perf_counter()
+    draft_analysis = analyse(request.draft, request.context)
+    run.timed("analyse", t)
+    yield Event("analysis", draft_analysis)
+
+    llm, fallback = _choose_backend(request, settings, backend)
+    output: ModelOutput | None = None
+    verdict: Verdict | None = None
+    citations_from: list[Passage] = []
+    if llm is not None:
+        outcome = yield from _llm_rewrite(run, llm, draft_analysis)
+        output, verdict, citations_from, fallback = outcome
+    engine = llm.name if output is not None and llm is not None else "rules"
+    if output is None:
+        output, verdict = _rules_rewrite(run, draft_analysis)
+        if run.stream and llm is not None:
+            yield Event("replaced", {"engine": "rules", "reason": fallback, "rewrite": output.text})
+
+    run.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
+    yield Event("result", _result(run, engine, fallback, output, verdict, draft_analysis, citations_from))
+
+
+def _choose_backend(request: RewriteRequest, settings: Settings, given: Backend | None) -> tuple[Backend | None, str | None]:
+    if request.engine is EngineChoice.rules:
+        return None, None
+    llm = given or configured_llm(settings)
+    if llm is None and request.engine is EngineChoice.llm:
+        return None, "no LLM is configured (set COACH_MODEL and OPENAI_BASE_URL or OPENAI_API_KEY)"
+    return llm, None
+
+
+def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
+    """Generator: yields delta events; returns (output | None, verdict | None, guidance, fallback reason)."""
+    request, settings = run.request, run.settings
+    t = time.perf_counter()
+    guidance = _guidance(request, draft_analysis, settings)
+    run.timed("retrieve", t)
+
+    t = time.perf_counter()
+    run.prompt_version = request.prompt or latest("rewrite", settings)
+    template = load_template(run.prompt_version, settings)
+    guidance_text, used = guidance_block(guidance, settings.guidance_tokens)
+    language = guess_language(request.draft) or "unknown"
+    messages = build_messages(template, request, draft_analysis, guidance_text, language)
+    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=messages)
+    run.timed("prompt", t)
+
+    output, reason = yield from _call(run, llm, job, "model", streamed=run.stream)
+    if output is None:
+        return None, None, used, reason
+    verdict = _verify(run, draft_analysis, output.text)
+    run.attempts[-1].ok, run.attempts[-1].violations = verdict.ok, verdict.violations
+    if verdict.ok:
+        return output, verdict, used, None
+
+    repair = [*messages, Message("assistant", _as_answer(output)), repair_message(template, verdict.violations)]
+    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=repair, violations=verdict.violations)
+    repaired, reason = yield from _call(run, llm, job, "repair", streamed=False)
+    if repaired is None:
+        return None, None, used, f"repair failed: {reason}"
+    verdict = _verify(run, draft_analysis, repaired.text)
+    run.attempts[-1].ok, run.attempts[-1].violations = verdict.ok, verdict.violations
+    if verdict.ok:
+        if run.stream:
+            yield Event("replaced", {"engine": llm.name, "reason": "repaired after verification", "rewrite": repaired.text})
+        return repaired, verdict, used, None
+    return None, None, used, "verification failed after one repair: " + "; ".join(verdict.violations[:3])
+
+
+def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
+    t = time.perf_counter()
+    output: ModelOutput | None = None
+    reason = None
+    try:
+        if streamed:
+            for item in llm.stream(job):
+                if isinstance(item, ModelOutput):
+                    output = item
+                else:
+                    yield Event("delta", item)
+        else:
+            output = llm.rewrite(job)
+    except BackendError as exc:
+        reason = str(exc)
+        log.warning("model %s failed: %s", llm.name, reason)
+    except Exception as exc:  # a bug in a backend must not reach the caller either
+        reason = f"model backend error: {type(exc).__name__}"
+        log.exception("model %s raised", llm.name)
+    run.timed(step, t)
+    if output is None and reason is None:
+        reason = "model returned no answer"
+    if output is not None:
+        run.usage.prompt_tokens += output.usage.prompt_tokens or prompt_tokens(job.messages)
+        run.usage.completion_tokens += output.usage.completion_tokens or count_tokens(output.text)
+    run.attempts.append(Attempt(engine=llm.name, ok=False, error=reason, ms=run.timings[step]))
+    return output, reason
+
+
+def _verify(run: _Run, draft_analysis: Analysis, text: str) -> Verdict:
+    t = time.perf_counter()
+    verdict = verify(run.request, draft_analysis, text)
+    run.timed("verify", t)
+    return verdict
+
+
+def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Verdict]:
+    t = time.perf_counter()
+    job = RewriteJob(request=run.request, analysis=draft_analysis)
+    output = rules_backend().rewrite(job)
+    run.timed("rules", t)
+    verdict = _verify(run, draft_analysis, output.text)
+    if not verdict.facts.ok:
+        # Never send something that lost a fact: the untouched draft is safer than a broken edit.
+        log.error("rules engine output failed the fact check; returning the draft unchanged")
+        output = ModelOutput(text=run.request.draft)
+        verdict = _verify(run, draft_analysis, output.text)
+    run.attempts.append(Attempt(engine="rules", ok=verdict.ok, violations=verdict.violations, ms=run.timings["rules"]))
+    return output, verdict
+
+
+def _guidance(request: RewriteRequest, analysis: Analysis, settings: Settings) -> list[Passage]:
+    """The cards the findings point at (no index needed), then what semantic search adds."""
+    cards = load_cards(settings.knowledge_dir)
+    linked = [f.card for f in analysis.findings if f.card]
+    linked += [c.card for c in analysis.checks if c.card and c.applicable and not c.passed]
+    passages = [cards[card].passage() for card in dict.fromkeys(linked) if card in cards]
+    if settings.guidance_k:
+        try:
+            from coach.knowledge.search import search  # loads the embedder; only LLM rewrites need it
+
+            passages += search(_query(request, analysis), k=settings.guidance_k, settings=settings)
+        except Exception as exc:  # a missing or unreachable index degrades guidance, never the rewrite
+            log.warning("guidance search unavailable: %s", exc)
+    unique: dict[str, Passage] = {}
+    for passage in passages:
+        unique.setdefault(passage.card or f"{passage.source}#{passage.chunk}", passage)
+    return list(unique.values())
+
+
+def _query(request: RewriteRequest, analysis: Analysis) -> str:
+    parts = [request.context.customer_message or "", f"channel: {request.context.channel.value}"]
+    parts += [e.name for e in analysis.emotions]
+    parts += sorted({f.category for f in analysis.findings})
+    return " ".join(p for p in parts if p)[:2000] or request.draft[:2000]
+
+
+def _as_answer(output: ModelOutput) -> str:
+    return json.dumps({"rewrite": output.text, "changes": [c.model_dump() for c in output.changes], "cites": output.cites})
+
+
+def _result(
+    run: _Run,
+    engine: str,
+    fallback: str | None,
+    output: ModelOutput,
+    verdict: Verdict,
+    draft_analysis: Analysis,
+    guidance: list[Passage],
+) -> RewriteResult:
+    return RewriteResult(
+        rewrite=output.text,
+        engine=engine,
+        fallback=fallback,
+        prompt_version=run.prompt_version if engine != "rules" else None,
+        changes=output.changes,
+        citations=_citations(output, guidance, run.settings),
+        diff=word_diff(run.request.draft, output.text),
+        analysis=AnalysisPair(draft=draft_analysis, rewrite=verdict.analysis),
+        facts=verdict.facts,
+        attempts=run.attempts,
+        usage=run.usage,
+        timings_ms=run.timings,
+    )
+
+
+def _citations(output: ModelOutput, guidance: list[Passage], settings: Settings) -> list[Citation]:
+    """Cards the backend says it followed, kept only when they exist: a model cannot cite invented guidance."""
+    cards = load_cards(settings.knowledge_dir)
+    by_source = {p.card or p.source: p for p in guidance}
+    cited = [*output.cites, *(card for change in output.changes for card in change.cites)]
+    citations: dict[str, Citation] = {}
+    for ref in cited:
+        if ref in cards:
+            citations.setdefault(ref, cards[ref].citation())
+        elif ref in by_source:
+            passage = by_source[ref]
+            citations.setdefault(ref, Citation(card=ref, title=passage.title, source=passage.source))
+    return list(citations.values())
+
+
+__all__ = ["Event", "rewrite", "rewrite_events", "Change"]

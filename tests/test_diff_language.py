@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coach.analysis.language import guess_language
+from coach.diff import word_diff
+
+
+def test_word_diff_marks_removed_and_added_words():
+    diff = word_diff("hey mate, your order #48213 is late", "Hi Sarah, your order #48213 is late")
+    assert ("-", "hey mate,") in diff and ("+", "Hi Sarah,") in diff
+    assert diff[-1] == ("=", " your order #48213 is late")
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_diff_rebuilds_both_texts(before, after):
+    diff = word_diff(before, after)
+    assert "".join(t for op, t in diff if op != "+") == before
+    assert "".join(t for op, t in diff if op != "-") == after
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Thank you for your message, we will look into this and get back to you.", "en"),
+        ("Vielen Dank für Ihre Nachricht, wir werden uns darum kümmern und ich melde mich.", "de"),
+        ("Merci pour votre message, nous allons vérifier et je vous réponds avec les détails.", "fr"),
+        ("Gracias por su mensaje, lo revisamos y le respondemos con los detalles de su pedido.", "es"),
+        ("Спасибо за ваше сообщение, мы проверим заказ.", "cyrillic"),
+        ("ok", None),
+        ("", None),
+    ],
+)
+def test_guess_language(text, language):
+    assert guess_language(text) == language
