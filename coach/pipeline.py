@@ -22,7 +22,7 @@ from coach.diff import word_diff
 from coach.knowledge.cards import load_cards
 from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob, configured_llm, rules_backend
 from coach.prompting import (
-    build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
+    Template, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
 )  # fmt: skip
 from coach.analysis.language import guess_language
 from coach.schemas import (
@@ -50,6 +50,7 @@ class _Run:
     attempts: list[Attempt] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     prompt_version: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def timed(self, step: str, started: float) -> None:
         self.timings[step] = round(self.timings.get(step, 0.0) + (time.perf_counter() - started) * 1000, 3)
@@ -122,7 +123,7 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
     """Generator: yields delta events; returns (output | None, verdict | None, guidance, fallback reason)."""
     request, settings = run.request, run.settings
     t = time.perf_counter()
-    guidance = _guidance(request, draft_analysis, settings)
+    guidance = _guidance(run, draft_analysis)
     run.timed("retrieve", t)
 
     t = time.perf_counter()
@@ -137,7 +138,7 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
     output, reason = yield from _call(run, llm, job, "model", streamed=run.stream)
     if output is None:
         return None, None, used, reason
-    verdict = _verify(run, draft_analysis, output.text)
+    verdict = _verify(run, draft_analysis, output.text, template)
     run.attempts[-1].ok, run.attempts[-1].violations = verdict.ok, verdict.violations
     if verdict.ok:
         return output, verdict, used, None
@@ -147,7 +148,7 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
     repaired, reason = yield from _call(run, llm, job, "repair", streamed=False)
     if repaired is None:
         return None, None, used, f"repair failed: {reason}"
-    verdict = _verify(run, draft_analysis, repaired.text)
+    verdict = _verify(run, draft_analysis, repaired.text, template)
     run.attempts[-1].ok, run.attempts[-1].violations = verdict.ok, verdict.violations
     if verdict.ok:
         if run.stream:
@@ -185,17 +186,22 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
     return output, reason
 
 
-def _verify(run: _Run, draft_analysis: Analysis, text: str) -> Verdict:
+def _verify(run: _Run, draft_analysis: Analysis, text: str, template: Template | None = None) -> Verdict:
     t = time.perf_counter()
-    verdict = verify(run.request, draft_analysis, text)
+    verdict = verify(run.request, draft_analysis, text, template.fingerprints() if template else None)
     run.timed("verify", t)
     return verdict
 
 
 def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Verdict]:
     t = time.perf_counter()
-    job = RewriteJob(request=run.request, analysis=draft_analysis)
-    output = rules_backend().rewrite(job)
+    language = guess_language(run.request.draft)
+    if language not in (None, "en"):
+        # The phrase templates are English; an English greeting on a German draft would be worse than nothing.
+        output = ModelOutput(text=run.request.draft)
+        run.notes.append(f"The rules engine edits English drafts only; this one looks like '{language}', so it is unchanged.")
+    else:
+        output = rules_backend().rewrite(RewriteJob(request=run.request, analysis=draft_analysis))
     run.timed("rules", t)
     verdict = _verify(run, draft_analysis, output.text)
     if not verdict.facts.ok:
@@ -203,12 +209,14 @@ def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Ve
         log.error("rules engine output failed the fact check; returning the draft unchanged")
         output = ModelOutput(text=run.request.draft)
         verdict = _verify(run, draft_analysis, output.text)
+        run.notes.append("The automatic edit could not keep every fact, so the draft is returned unchanged.")
     run.attempts.append(Attempt(engine="rules", ok=verdict.ok, violations=verdict.violations, ms=run.timings["rules"]))
     return output, verdict
 
 
-def _guidance(request: RewriteRequest, analysis: Analysis, settings: Settings) -> list[Passage]:
+def _guidance(run: _Run, analysis: Analysis) -> list[Passage]:
     """The cards the findings point at (no index needed), then what semantic search adds."""
+    request, settings = run.request, run.settings
     cards = load_cards(settings.knowledge_dir)
     linked = [f.card for f in analysis.findings if f.card]
     linked += [c.card for c in analysis.checks if c.card and c.applicable and not c.passed]
@@ -220,6 +228,7 @@ def _guidance(request: RewriteRequest, analysis: Analysis, settings: Settings) -
             passages += search(_query(request, analysis), k=settings.guidance_k, settings=settings)
         except Exception as exc:  # a missing or unreachable index degrades guidance, never the rewrite
             log.warning("guidance search unavailable: %s", exc)
+            run.notes.append(f"Guidance search unavailable ({type(exc).__name__}); used the cards the findings point at.")
     unique: dict[str, Passage] = {}
     for passage in passages:
         unique.setdefault(passage.card or f"{passage.source}#{passage.chunk}", passage)
@@ -257,6 +266,7 @@ def _result(
         analysis=AnalysisPair(draft=draft_analysis, rewrite=verdict.analysis),
         facts=verdict.facts,
         attempts=run.attempts,
+        notes=run.notes,
         usage=run.usage,
         timings_ms=run.timings,
     )

@@ -38,6 +38,10 @@ class Template:
     user: str
     repair: str
 
+    def fingerprints(self) -> list[str]:
+        """The system prompt's own wording (between placeholders): a rewrite that quotes it leaked the prompt."""
+        return [part for part in _PLACEHOLDER.split(self.system) if part.strip()]
+
 
 def versions(family: str = "rewrite", settings: Settings | None = None) -> list[str]:
     """Available versions of a prompt family, oldest first (v2 before v10)."""

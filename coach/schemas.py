@@ -252,5 +252,6 @@ class RewriteResult(BaseModel):
     analysis: AnalysisPair
     facts: FactCheck
     attempts: list[Attempt] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="Remarks for the agent, e.g. why the draft came back unchanged.")
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -3,12 +3,18 @@ also what the repair prompt tells the model."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from coach.analysis import analyse, compare_facts
-from coach.analysis.language import guess_language
+from coach.analysis.language import guess_language, same_language
 from coach.prompting import default_max_words
 from coach.schemas import Analysis, FactCheck, Level, RewriteRequest
+
+
+# A customer's message or the history may justify a date ("when we spoke on 2 October"), but amounts, links
+# and reference numbers in a reply are claims only the agent can make: a rewrite takes them from the draft.
+CONTEXT_KINDS = frozenset({"date", "time", "duration"})
 
 
 @dataclass
@@ -22,7 +28,8 @@ class Verdict:
         return not self.violations
 
 
-def verify(request: RewriteRequest, draft_analysis: Analysis, text: str) -> Verdict:
+def verify(request: RewriteRequest, draft_analysis: Analysis, text: str, secrets: list[str] | None = None) -> Verdict:
+    """`secrets`: text that must never reach a customer, e.g. lines of the system prompt."""
     context = request.context
     analysis = analyse(text, context)
     facts = compare_facts(request.draft, text, context)
@@ -33,6 +40,12 @@ def verify(request: RewriteRequest, draft_analysis: Analysis, text: str) -> Verd
     violations += [f'The fact "{f.value}" ({f.kind}) is missing; copy it exactly.' for f in facts.missing]
     violations += [f'The fact "{c.before.value}" was changed to "{c.after.value}"; keep it exactly.' for c in facts.altered]
     violations += [f'"{f.value}" ({f.kind}) is new: the draft and context never gave it; remove it.' for f in facts.added]
+    draft_values = {f.normal for f in draft_analysis.facts}
+    violations += [
+        f'"{f.value}" ({f.kind}) is not in the draft: money, links and reference numbers come from the agent only.'
+        for f in analysis.facts
+        if f.kind not in CONTEXT_KINDS and f.normal not in draft_values and f not in facts.added
+    ]
     violations += [f'"{c.text}" adds a {c.kind} commitment the draft did not make; remove it.' for c in facts.new_commitments]
     violations += [f"A quoted line or the signature was changed: {line!r}; keep it exactly." for line in facts.protected_changed]
 
@@ -49,7 +62,24 @@ def verify(request: RewriteRequest, draft_analysis: Analysis, text: str) -> Verd
     if words > limit:
         violations.append(f"The rewrite has {words} words; the limit is {limit}.")
 
-    draft_language, rewrite_language = guess_language(request.draft), guess_language(text)
-    if draft_language and rewrite_language and draft_language != rewrite_language:
-        violations.append(f"The rewrite is in {rewrite_language}, the draft in {draft_language}; answer in the draft's language.")
+    if secrets and _quotes_any(text, secrets):
+        violations.append("The rewrite quotes the instructions; write only the reply to the customer.")
+
+    if not same_language(request.draft, text):
+        draft_language = guess_language(request.draft) or "another language"
+        violations.append(f"The rewrite is in {guess_language(text)}, the draft in {draft_language}; answer in the draft's language.")
     return Verdict(violations=violations, analysis=analysis, facts=facts)
+
+
+_WORDS = re.compile(r"\w+")
+SHINGLE = 7  # this many consecutive words of the prompt in a reply means it leaked
+
+
+def _quotes_any(text: str, secrets: list[str]) -> bool:
+    words = _WORDS.findall(text.lower())
+    shingles = {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    for secret in secrets:
+        secret_words = _WORDS.findall(secret.lower())
+        if any(tuple(secret_words[i : i + SHINGLE]) in shingles for i in range(len(secret_words) - SHINGLE + 1)):
+            return True
+    return False

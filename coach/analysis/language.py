@@ -35,6 +35,28 @@ def script_of(text: str) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
+def _scores(text: str) -> dict[str, int]:
+    words = _WORD.findall(text.lower())
+    return {lang: sum(word in stop for word in words) for lang, stop in _STOPWORD_SETS.items()}
+
+
+def same_language(draft: str, rewrite: str) -> bool:
+    """False only when the rewrite is clearly in a language the draft is not in.
+
+    Short drafts rarely name their language outright; then the rewrite's language must at least be
+    among the draft's best-scoring ones ("hey mate, your order is late" is English enough)."""
+    target = guess_language(rewrite)
+    if target is None:
+        return True
+    source = guess_language(draft)
+    if source is not None:
+        return source == target
+    if script_of(draft) not in (None, "LATIN") or target not in _STOPWORD_SETS:
+        return script_of(draft) == script_of(rewrite)
+    scores = _scores(draft)
+    return scores[target] >= max(scores.values())
+
+
 def guess_language(text: str) -> str | None:
     """'en', 'de', ... for Latin-script text with enough stopwords; the script's name for other scripts;
     None when the text is too short or too mixed to tell."""
@@ -43,8 +65,7 @@ def guess_language(text: str) -> str | None:
         return None
     if script != "LATIN":
         return script.lower()
-    words = _WORD.findall(text.lower())
-    scores = {lang: sum(word in stop for word in words) for lang, stop in _STOPWORD_SETS.items()}
+    scores = _scores(text)
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 3 or top < 1.5 * second:

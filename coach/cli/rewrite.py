@@ -97,6 +97,8 @@ def show(result: RewriteResult) -> None:
         for citation in result.citations:
             console.print(f"  [cyan]{citation.card}[/] {escape(citation.title)} [dim]{escape(citation.source)}[/]")
 
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
     before, after = result.analysis.draft, result.analysis.rewrite
     facts = result.facts
     console.print(

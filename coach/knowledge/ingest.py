@@ -23,7 +23,6 @@ from coach.knowledge.store import drop_collection, open_collection
 from coach.schemas import IngestReport
 
 # Chunks are embedded and written in batches of about this many, across files.
-BATCH = 256
 
 
 def chunk_id(source: str, chunk: Chunk, occurrence: int) -> str:
@@ -56,9 +55,10 @@ def metadata(doc: Document, chunk: Chunk) -> dict:
 class _Writer:
     """Buffers new chunks across files; each flush writes them, then deletes what they replace."""
 
-    def __init__(self, collection, embedder: Embedder) -> None:
+    def __init__(self, collection, embedder: Embedder, batch: int) -> None:
         self.collection = collection
         self.embedder = embedder
+        self.batch = batch
         self.ids: list[str] = []
         self.texts: list[str] = []
         self.documents: list[str] = []
@@ -71,7 +71,7 @@ class _Writer:
         self.documents += documents
         self.metadatas += metadatas
         self.stale += stale
-        if len(self.ids) >= BATCH:
+        if len(self.ids) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
@@ -82,7 +82,7 @@ class _Writer:
             )
         if self.stale:
             self.collection.delete(ids=self.stale)
-        self.__init__(self.collection, self.embedder)
+        self.__init__(self.collection, self.embedder, self.batch)
 
 
 def indexed_sources(collection) -> dict[str, set[str]]:
@@ -122,7 +122,7 @@ def ingest(
 
     existing = indexed_sources(collection)
     seen: set[str] = set()
-    writer = _Writer(collection, embedder)
+    writer = _Writer(collection, embedder, settings.ingest_batch)
     for path in files:
         source = display_path(path)
         seen.add(source)

@@ -66,6 +66,8 @@ class OpenAIChat(Backend):
 
 
 def describe_error(exc: Exception) -> str:
+    if isinstance(exc, ValueError) and "JSON" in type(exc).__name__ + str(exc):
+        return "malformed answer: the endpoint's response was not valid JSON"
     if isinstance(exc, openai.APITimeoutError):
         return "model timed out"
     if isinstance(exc, openai.APIStatusError):
