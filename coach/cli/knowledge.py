@@ -24,7 +24,9 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to index (default: knowledge/).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(exists=True, help="Files or folders to index (default: knowledge/).")
+    ] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the index first, e.g. after changing the embedding model.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:

@@ -14,6 +14,7 @@ import threading
 from typing import Protocol
 
 from coach.config import Settings
+from coach.knowledge.store import EmbeddingFailed
 
 
 class Embedder(Protocol):
@@ -55,6 +56,7 @@ class LocalEmbedder:
 class OpenAIEmbedder:
     def __init__(self, model: str, settings: Settings) -> None:
         self.name = f"openai:{model}"
+        self.endpoint = settings.openai_base_url or "https://api.openai.com/v1"
         from langchain_openai import OpenAIEmbeddings
 
         self._client = OpenAIEmbeddings(
@@ -67,22 +69,32 @@ class OpenAIEmbedder:
         )
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        return self._client.embed_documents(texts) if texts else []
+        import openai
+
+        if not texts:
+            return []
+        try:
+            return self._client.embed_documents(texts)
+        except openai.OpenAIError as exc:
+            raise EmbeddingFailed(f"the embeddings endpoint {self.endpoint} failed: {exc}") from exc
 
 
-_cache: dict[str, Embedder] = {}
+_cache: dict[tuple, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    """One embedder per configured name for the life of the process (the model loads once)."""
+    """One embedder per configuration for the life of the process (the local model loads once)."""
     spec = settings.embeddings.strip()
+    key: tuple = (spec,)
+    if spec.startswith("openai:"):  # a client is bound to its endpoint and key
+        key += (settings.openai_base_url, settings.openai_api_key, settings.model_timeout, settings.model_retries)
     with _cache_lock:
-        if spec not in _cache:
+        if key not in _cache:
             if spec == "local":
-                _cache[spec] = LocalEmbedder()
+                _cache[key] = LocalEmbedder()
             elif spec.startswith("openai:") and spec.removeprefix("openai:"):
-                _cache[spec] = OpenAIEmbedder(spec.removeprefix("openai:"), settings)
+                _cache[key] = OpenAIEmbedder(spec.removeprefix("openai:"), settings)
             else:
                 raise ValueError(f"unknown embeddings setting {spec!r}: use 'local' or 'openai:<model>'")
-        return _cache[spec]
+        return _cache[key]

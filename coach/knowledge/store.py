@@ -24,6 +24,10 @@ class EmbeddingMismatch(StoreError):
     pass
 
 
+class EmbeddingFailed(StoreError):
+    """The embeddings endpoint failed (down, timed out, refused the key)."""
+
+
 _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
@@ -56,6 +60,9 @@ def client(settings: Settings):
 
 def open_collection(settings: Settings, embedding_model: str, create: bool = False):
     """The guidance collection, checked against the embedding model in use."""
+    if not create and not settings.uses_chroma_server and not settings.data_dir.is_dir():
+        # Opening a client would create an empty index directory just to report that it is empty.
+        raise IndexMissing(f"no guidance index at {settings.data_dir} yet: run `coach ingest` first")
     chroma = client(settings)
     try:
         if create:
