@@ -24,9 +24,15 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ConfigError(ValueError):
+    """The configuration cannot be used: a missing or malformed config file, or an invalid value."""
+
+
 def _config_file() -> Path | None:
     explicit = os.environ.get("COACH_CONFIG")
     if explicit:
+        if not Path(explicit).is_file():
+            raise ConfigError(f"COACH_CONFIG names {explicit}, which is not a file")
         return Path(explicit)
     local = Path("coach.toml")
     return local if local.is_file() else None
@@ -119,4 +125,14 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    import tomllib
+
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the config file {_config_file()} is not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid setting: {problems}") from exc

@@ -15,6 +15,10 @@ from coach.config import PROJECT_ROOT, Settings
 
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 
+# One torch thread per test process (and the CLI subprocesses, which inherit it): xdist already runs
+# a process per core, and oversubscribed intra-op threads made MiniLM 2-3x slower. Set before torch loads.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -69,3 +73,36 @@ def chroma_server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def openai_stub():
+    """A started scripted OpenAI-compatible server (see coach/testing/openai_stub.py); `.base_url` ends in /v1."""
+    from coach.testing.openai_stub import OpenAIStub
+
+    with OpenAIStub() as stub:
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright (`/usr/bin/chromium`; never `playwright install`).
+
+    Shared by every browser test; per module, because two Playwright sync sessions cannot overlap in one
+    thread. Missing chromium skips locally and fails under CI (.ci/run installs it).
+    """
+    executable = os.environ.get("COACH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run installs it with apt-get")
+        pytest.skip(f"no chromium at {executable} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],  # fmt: skip
+        )
+        yield instance
+        instance.close()

@@ -134,3 +134,18 @@ def test_out_of_range_values_are_refused(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_bad_config_is_a_clear_cli_error(tmp_path):
+    import subprocess
+    import sys
+
+    coach = str(Path(sys.executable).parent / "coach")
+    missing = subprocess.run([coach, "lint", "Hello"], env={**os.environ, "COACH_CONFIG": str(tmp_path / "nope.toml")},
+                             capture_output=True, text=True)  # fmt: skip
+    assert missing.returncode == 2 and "not a file" in missing.stderr and "Traceback" not in missing.stderr
+    broken = tmp_path / "broken.toml"
+    broken.write_text("model = [unclosed")
+    bad = subprocess.run([coach, "rewrite", "Hello there, your order is on its way."], env={**os.environ, "COACH_CONFIG": str(broken)},
+                         capture_output=True, text=True)  # fmt: skip
+    assert bad.returncode == 2 and "not valid TOML" in bad.stderr and "Traceback" not in bad.stderr

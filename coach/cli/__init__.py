@@ -26,4 +26,12 @@ from coach.cli import eval_lint as _eval_lint  # noqa: E402,F401
 
 
 def main() -> None:
-    app()
+    import sys
+
+    from coach.config import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        print(f"coach: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
