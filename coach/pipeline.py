@@ -24,7 +24,7 @@ from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob
 from coach.prompting import (
     Template, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
 )  # fmt: skip
-from coach.analysis.language import guess_language
+from coach.analysis.language import guess_language, likely_language
 from coach.schemas import (
     Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Passage, RewriteRequest,
     RewriteResult, Usage,
@@ -195,7 +195,7 @@ def _verify(run: _Run, draft_analysis: Analysis, text: str, template: Template |
 
 def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Verdict]:
     t = time.perf_counter()
-    language = guess_language(run.request.draft)
+    language = likely_language(run.request.draft, run.request.context.locale)
     if language not in (None, "en"):
         # The phrase templates are English; an English greeting on a German draft would be worse than nothing.
         output = ModelOutput(text=run.request.draft)

@@ -35,3 +35,18 @@ def test_diff_rebuilds_both_texts(before, after):
 )
 def test_guess_language(text, language):
     assert guess_language(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "language"),
+    [
+        ("Hallo Herr Becker, die Lieferung kommt leider später.", "de", "de"),
+        ("Hallo Herr Becker, die Lieferung kommt leider später.", "en", "de"),
+        ("hey mate, your order is late lol", "en", None),
+        ("Your order #4411 ships on Monday.", "en-GB", None),
+    ],
+)
+def test_likely_language_uses_the_locale_then_the_text(text, locale, language):
+    from coach.analysis.language import likely_language
+
+    assert likely_language(text, locale) == language

@@ -71,3 +71,17 @@ def guess_language(text: str) -> str | None:
     if top < 3 or top < 1.5 * second:
         return None
     return best
+
+
+def likely_language(text: str, locale: str = "en") -> str | None:
+    """The draft's language for deciding what the English-only rules engine may touch: the locale when it
+    names another language, else the guess, else the best-scoring language of a short text."""
+    declared = locale.replace("_", "-").split("-")[0].lower()
+    if declared and declared != "en":
+        return declared
+    guessed = guess_language(text)
+    if guessed is not None:
+        return guessed
+    scores = _scores(text)
+    best = max(scores, key=scores.get)
+    return best if scores[best] > scores["en"] else None

@@ -13,7 +13,7 @@ from coach.analysis.emotion import NEGATIVE, acknowledged
 from coach.analysis.personal import _content_words, _relevant_history, load_personal_lexicon
 from coach.analysis.text import sentence_spans
 from coach.models.rules.phrases import Phrases, Register
-from coach.models.rules.work import Work
+from coach.models.rules.work import Work, words
 from coach.schemas import Analysis, Context, Emotion
 
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e[sd]?|apologies)\b", re.IGNORECASE)
@@ -28,8 +28,9 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 # --- acknowledgement -----------------------------------------------------------------------------
 
 
-def acknowledgement(work: Work, context: Context, emotions: list[Emotion], phrases: Phrases, register: Register) -> tuple[str, str] | None:
-    """(sentence, reason) acknowledging the strongest feeling the draft leaves unacknowledged."""
+def acknowledgement(work: Work, message: str, emotions: list[Emotion], phrases: Phrases, register: Register) -> tuple[str, str] | None:
+    """(sentence, reason) acknowledging the strongest feeling the draft leaves unacknowledged;
+    `message` is what the emotions were read from (the customer's message, or the lines the draft quotes)."""
     if not emotions:
         return None
     body = work.unmarked()
@@ -38,7 +39,6 @@ def acknowledgement(work: Work, context: Context, emotions: list[Emotion], phras
     target = negative[0] if negative else (missing[0] if missing and emotions[0] is missing[0] else None)
     if target is None:
         return None
-    message = context.customer_message or ""
     apologises = _APOLOGY.search(body) is not None
     for variant in phrases.acknowledgements.emotions.get(target.name, []):
         if variant.fits(message) and not (variant.apology and apologises):
@@ -110,6 +110,7 @@ def add_opening(work: Work, additions: list[Addition], opening_thanks: re.Patter
     else:
         sentences += " "
     work.text = text[:position] + sentences + text[position:]
+    work.added_words += words(sentences)
     for sentence, reason, cites in additions:
         work.log("added", "", sentence, reason, cites)
 
@@ -139,7 +140,8 @@ def add_next_step(work: Work, phrases: Phrases, register: Register, next_step: r
     markers = {char: kind for kind, char in work.markers.next_steps.items()}
     text = work.text
     if allowed and not next_step.search(work.unmarked()):
-        wanted = next(((i, markers[ch]) for i, ch in enumerate(text) if ch in markers), None)
+        first = re.search(f"[{re.escape(''.join(markers))}]", text)
+        wanted = (first.start(), markers[first.group()]) if first else None
         if wanted is None:
             refusal = _refusal_end(work, phrases)
             wanted = (refusal, "options") if refusal is not None else None
@@ -149,6 +151,7 @@ def add_next_step(work: Work, phrases: Phrases, register: Register, next_step: r
             before = " " if at > 0 and not text[at - 1].isspace() else ""
             after = " " if at < len(text) and not text[at].isspace() and text[at] not in markers else ""
             text = text[:at] + before + line + after + text[at:]
+            work.added_words += words(line)
             work.log("added", "", line, "Says what happens next, so the customer is not left with a refusal or a dead end.", _NEXT_STEP_CITES[kind])
     work.text = text
     work.drop_markers("".join(markers))

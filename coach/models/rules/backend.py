@@ -10,24 +10,23 @@ against the draft with the fact guard; an edit that would lose or invent a fact 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from coach.analysis import compare_facts, extract_facts, load_rules
-from coach.analysis.document import Document
+from coach.analysis import compare_facts, extract_facts
 from coach.analysis.facts import same_fact
-from coach.analysis.rules import Rule
+from coach.analysis.regions import protected_regions
 from coach.analysis.personal import load_personal_lexicon
 from coach.models.base import Backend, ModelOutput, RewriteJob
 from coach.models.rules.additions import acknowledgement, add_next_step, add_opening, history_reference
-from coach.models.rules.findings import prepare, protected_spans
-from coach.models.rules.greeting import fix_greeting
+from coach.models.rules.findings import prepare
+from coach.models.rules.greeting import fix_greeting, join_greeting
 from coach.models.rules.phrases import Phrases, Register, load_phrases
-from coach.models.rules.polish import capitalise_sentences, respell, shift, tidy
+from coach.models.rules.polish import capitalise_sentences, tidy
+from coach.models.rules.respelling import respelled
 from coach.models.rules.sentences import SentenceContext, rewrite_sentences
 from coach.models.rules.work import Work, words
 from coach.prompting import default_max_words
-from coach.schemas import Analysis, Change, Fact, Finding, RewriteRequest
+from coach.schemas import Change, Emotion, Fact, Finding, RewriteRequest
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,16 @@ class Plan:
 PLANS = (
     Plan(),
     Plan(history=False),
-    Plan(history=False, ack=False),
+    Plan(history=False, next_step=False),
     Plan(history=False, ack=False, next_step=False),
     Plan(history=False, ack=False, next_step=False, greeting=False),
     Plan(history=False, ack=False, next_step=False, greeting=False, templates="short"),
     Plan(history=False, ack=False, next_step=False, greeting=False, templates="off"),
 )
 BARE = PLANS[-3]  # no additions, full templates
+# A careful edit does not double a short reply: the additions may bring this many words, or this share
+# of the draft's own words if that is more (room for a greeting, an acknowledgement and a next step on a one-liner).
+ADDITIONS_MIN, ADDITIONS_SHARE = 24, 0.6
 
 
 class RulesBackend(Backend):
@@ -64,7 +66,7 @@ class RulesBackend(Backend):
         request = job.request
         phrases = load_phrases(self._phrases_dir)
         register = phrases.register(request.context.channel)
-        draft, analysis, spelled = _respelled(request, job.analysis, phrases)
+        draft, analysis, spelled = respelled(request, job.analysis, phrases)
         base = prepare(draft, analysis, request.context, request.constraints.keep, phrases)
         base.changes[:0] = spelled
         history = history_reference(request.draft, request.context, job.analysis, phrases, register)
@@ -79,43 +81,6 @@ class RulesBackend(Backend):
                 return ModelOutput(text=request.draft)
         changes = work.changes
         return ModelOutput(text=work.restore(), changes=changes, cites=_cites(changes))
-
-
-def _respelled(request: RewriteRequest, analysis: Analysis, phrases: Phrases) -> tuple[str, Analysis, list[Change]]:
-    """The draft with missing apostrophes fixed, and its analysis moved along. The rules look for
-    "can't", so after "cant" -> "can't" the rules the sentence templates serve are run again."""
-    draft = request.draft
-    protected = protected_spans(draft, analysis, request.constraints.keep)
-    text, edits = respell(draft, protected, phrases.spelling)
-    if not edits:
-        return draft, analysis, []
-    stems = {new.lower().split("'")[0] for _, _, new in edits if "'" in new}
-    rules = [rule for rule, source in _relint_rules(phrases.sentence_rules()) if any(_mentions(source, s) for s in stems)]
-    rerun = {rule.id for rule in rules}
-    moved = []
-    for finding in analysis.findings:
-        if finding.rule not in rerun:
-            start, end = shift(finding.start, edits), shift(finding.end, edits)
-            moved.append(finding.model_copy(update={"start": start, "end": end, "match": text[start:end]}))
-    if rules:
-        doc = Document(text, request.context)
-        moved += [f for rule in rules for f in rule.run(doc)]
-    facts = [f.model_copy(update={"start": shift(f.start, edits), "end": shift(f.end, edits)}) for f in analysis.facts]
-    reason = "Spelling: a missing apostrophe or capital."
-    pairs = dict.fromkeys((draft[start:end], new) for start, end, new in edits)
-    changes = [Change(kind="replaced", before=before, after=after, reason=reason) for before, after in pairs]
-    return text, analysis.model_copy(update={"findings": sorted(moved, key=lambda f: f.start), "facts": facts}), changes
-
-
-@lru_cache(maxsize=4)
-def _relint_rules(ids: frozenset[str]) -> tuple[tuple[Rule, str], ...]:
-    """The rules to run again after respelling, each with its phrases and patterns in lower case."""
-    return tuple((r, " ".join([*r.tokens, *r.swap, *r.patterns]).lower()) for r in load_rules() if r.id in ids)
-
-
-def _mentions(source: str, stem: str) -> bool:
-    """Does a rule look for this contraction ("can" of "can't", however the rule spells the apostrophe)?"""
-    return any(stem + apostrophe in source for apostrophe in ("'", "’", "['’]"))
 
 
 def _facts_hold(request: RewriteRequest, draft_facts: list[Fact], rewrite: str) -> bool:
@@ -138,26 +103,30 @@ def _cites(changes: list[Change]) -> list[str]:
 
 
 class _Renderer:
-    def __init__(self, request: RewriteRequest, findings: list[Finding], emotions, phrases: Phrases, register: Register,
+    def __init__(self, request: RewriteRequest, findings: list[Finding], emotions: list[Emotion], phrases: Phrases, register: Register,
                  base: Work, history: tuple[str, str] | None) -> None:  # fmt: skip
         self.request, self.context = request, request.context
         self.findings, self.emotions = findings, emotions
         self.phrases, self.register, self.base, self.history = phrases, register, base, history
         self.next_step = load_personal_lexicon().next_step
+        draft = request.draft
+        quoted = [r.text(draft).lstrip(" \t>") for r in protected_regions(draft) if r.kind == "quote"]
+        self.customer_words = self.context.customer_message or "\n".join(quoted)  # where the emotions were read
         self.first_findings: dict[str, Finding] = {}
         for finding in findings:
             self.first_findings.setdefault(finding.rule, finding)
 
     def within(self, limit: int) -> Work:
-        """The fullest rendering within `limit` words; failing that, the fullest no longer than the draft."""
-        rendered = [self(plan) for plan in PLANS[:1]]
-        if words(rendered[0].restore()) <= limit:
-            return rendered[0]
-        for plan in PLANS[1:]:
-            rendered.append(self(plan))
-            if words(rendered[-1].restore()) <= limit:
-                return rendered[-1]
+        """The fullest rendering within `limit` words whose additions stay in proportion to the draft;
+        failing that, the fullest no longer than the draft."""
         draft_words = words(self.request.draft)
+        own_words = draft_words - sum(words(r.text(self.request.draft)) for r in protected_regions(self.request.draft))
+        budget = max(ADDITIONS_MIN, round(ADDITIONS_SHARE * own_words))
+        rendered: list[Work] = []
+        for plan in PLANS:
+            rendered.append(self(plan))
+            if words(rendered[-1].restore()) <= limit and rendered[-1].added_words <= budget:
+                return rendered[-1]
         return next((w for w in rendered[len(PLANS) - 3 :] if words(w.restore()) <= draft_words), rendered[-1])
 
     def __call__(self, plan: Plan) -> Work:
@@ -168,31 +137,12 @@ class _Renderer:
         add_next_step(work, phrases, register, self.next_step, plan.next_step)
         work.emptied = self.base.has_body() and not work.has_body()
         opening = []
-        if plan.ack and (ack := acknowledgement(work, context, self.emotions, phrases, register)):
+        if plan.ack and (ack := acknowledgement(work, self.customer_words, self.emotions, phrases, register)):
             opening.append((ack[0], ack[1], ["acknowledge-emotion"]))
         if plan.history and self.history:
             opening.append((self.history[0], self.history[1], ["reference-history"]))
         add_opening(work, opening, phrases.greetings.opening_thanks)
         tidy(work)
-        _join_greeting(work, register, phrases.greetings.lowercase_after)
+        join_greeting(work, register, phrases.greetings.lowercase_after)
         capitalise_sentences(work)
         return work
-
-
-def _join_greeting(work: Work, register: Register, lowercase_after: list[str]) -> None:
-    """Short register: "Hi Sarah, your parcel ..." when the next word allows it, else a new line."""
-    marker = work.markers.greeting
-    text = work.text
-    at = text.find(marker)
-    if at < 0 or not work.greeting_written:
-        return
-    after = text[at + 1 :]
-    if register == "short" and after.startswith(" ") and after[1:2].strip():
-        word = after[1:].split(" ", 1)[0]
-        if word == "I" or word.startswith(("I'", "I’")):
-            pass
-        elif word.lower().strip(",.!?") in {w.lower() for w in lowercase_after}:
-            after = " " + after[1].lower() + after[2:]
-        else:
-            after = "\n" + after[1:]
-    work.text = text[: at + 1] + after  # the marker stays: capitals need to know where the greeting ends

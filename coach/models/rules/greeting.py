@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from coach.analysis.personal import load_personal_lexicon
 from coach.models.rules.phrases import Greetings, Register
-from coach.models.rules.work import Work
+from coach.models.rules.work import Work, words
 from coach.schemas import Context, Finding, Tone
 
 
@@ -52,8 +52,8 @@ def _compile_greeting(greetings: Greetings) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in sorted(greetings.greeting_words, key=len, reverse=True)).replace(r"\ ", r"\s+")
     address = "|".join(re.escape(w) for w in sorted(greetings.address_words, key=len, reverse=True)).replace(r"\ ", r"\s+")
     not_names = "|".join(re.escape(w) for w in sorted(lex.not_names, key=len, reverse=True))
-    titles = "|".join(lex.titles)
-    token = rf"(?:(?i:{address})(?![\w'’-])|(?!(?i:{not_names})(?![\w'’-]))(?:(?:{titles})\.?|[A-Z][\w'’-]*))"
+    titles = "|".join(sorted(lex.titles, key=len, reverse=True))
+    token = rf"(?:(?i:{address})|(?!(?i:{not_names})(?![\w'’-]))(?:(?:{titles})\.?|[A-Z][\w'’-]*))(?![\w'’-])"
     return re.compile(
         rf"^(?P<indent>[ \t]*)(?P<word>(?i:{words}))(?![\w'’-])(?P<names>(?:[ \t]+{token}){{0,4}})(?P<punct>[ \t]*[,!?.:;]+|[ \t]*[-–—])?"
     )
@@ -82,6 +82,7 @@ def fix_greeting(work: Work, context: Context, greetings: Greetings, register: R
         joint = "\n\n" if register == "long" else ("\n" if _only_slots(work, text[line_start : top[0][1]]) else " ")
         work.text = text[:line_start] + greeting + marker + joint + text[line_start:]
         work.greeting_written = True
+        work.added_words += words(greeting)
         work.log("added", "", greeting, f"Greets the customer by name, as {name.text}.", ["use-the-name"])
         return
 
@@ -145,9 +146,13 @@ def _name_in_lower_case(context: Context, rest: str) -> re.Match[str] | None:
 
 
 def _acceptable(context: Context, name: Name) -> set[str]:
+    """Forms of the name a greeting may already use: the preferred one; without a preference also
+    the full name and a title with the surname ("Mrs Okafor")."""
     forms = {name.text.replace(".", "")}
-    if not context.address_as and context.customer_name:
-        forms.add(" ".join(context.customer_name.split()).replace(".", ""))
+    words = (context.customer_name or "").replace(".", "").split()
+    if not context.address_as and words:
+        forms.add(" ".join(words))
+        forms.update(f"{title} {words[-1]}" for title in load_personal_lexicon().titles if len(words) > 1)
     return forms
 
 
@@ -164,3 +169,22 @@ def _reason(name: Name | None, word: str, casual: bool, said: str) -> str:
     if casual:
         return f'Replaced the casual "{word}" with a greeting that uses the customer\'s name ({name.text}).'
     return f"Greets the customer by name, as {name.text}."
+
+
+def join_greeting(work: Work, register: Register, lowercase_after: list[str]) -> None:
+    """Short register: "Hi Sarah, your parcel ..." when the next word allows it, else a new line."""
+    marker = work.markers.greeting
+    text = work.text
+    at = text.find(marker)
+    if at < 0 or not work.greeting_written:
+        return
+    after = text[at + 1 :]
+    if register == "short" and after.startswith(" ") and after[1:2].strip():
+        word = after[1:].split(" ", 1)[0]
+        if word == "I" or word.startswith(("I'", "I’")):
+            pass
+        elif word.lower().strip(",.!?") in {w.lower() for w in lowercase_after}:
+            after = " " + after[1].lower() + after[2:]
+        else:
+            after = "\n" + after[1:]
+    work.text = text[: at + 1] + after  # the marker stays: capitals need to know where the greeting ends

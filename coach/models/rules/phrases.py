@@ -248,7 +248,7 @@ def expand_pattern(pattern: str, macros: dict[str, str]) -> str:
 
 
 class ToneAction(_Strict):
-    action: Literal["remove", "swap", "remove_sentence", "lowercase", "collapse", "emoji", "exclamations"]
+    action: Literal["remove", "swap", "remove_sentence", "lowercase", "collapse", "exclamations"]
     swap: dict[str, str] = Field(default_factory=dict)
     otherwise: Literal["remove", "keep", "remove_sentence"] = "keep"
     tidy_sentence: bool = False
@@ -271,24 +271,20 @@ class ToneAction(_Strict):
 class Tone(_Strict):
     actions: dict[str, ToneAction]
     keep_upper: list[str]
+    protect: list[Regex] = Field(default_factory=list, description="Wording never edited, like a fact.")
 
 
 class Spelling(_Strict):
     apostrophes: dict[str, str]
     its_before: list[str]
 
-    _regexes: tuple[re.Pattern[str], re.Pattern[str]] | None = PrivateAttr(default=None)
+    _followers: frozenset[str] | None = PrivateAttr(default=None)
 
-    def regexes(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
-        """(the words missing an apostrophe, "its" where it means "it is")."""
-        if self._regexes is None:
-            words = "|".join(sorted(map(re.escape, self.apostrophes), key=len, reverse=True))
-            followers = "|".join(sorted(map(re.escape, self.its_before), key=len, reverse=True))
-            self._regexes = (
-                re.compile(rf"(?<![\w'’\-])(?:{words})(?![\w'’\-])", re.IGNORECASE),
-                re.compile(rf"(?<![\w'’\-])its(?=[ \t]+(?:{followers})(?![\w'’\-]))", re.IGNORECASE),
-            )
-        return self._regexes
+    def followers(self) -> frozenset[str]:
+        """Lower-case words after which "its" means "it is"."""
+        if self._followers is None:
+            self._followers = frozenset(w.lower() for w in self.its_before)
+        return self._followers
 
 
 # --- loading ---------------------------------------------------------------------------------

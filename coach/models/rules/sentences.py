@@ -30,13 +30,16 @@ class SentenceContext:
 def rewrite_sentences(work: Work, ctx: SentenceContext) -> None:
     markers = work.markers
     opens = {char: rule for rule, char in markers.opens.items()}
+    wanted = re.compile(f"[{re.escape(''.join(opens) + markers.tidy)}]")
     text = work.text
     spans = sentence_spans(text)
     for i in reversed(range(len(spans))):
         span = spans[i]
         sentence = text[span.start : span.end]
+        if not wanted.search(sentence):
+            continue
         head, body = _split_greeting(sentence, markers.greeting)
-        rules = list(dict.fromkeys(opens[ch] for ch in body if ch in opens))
+        rules = list(dict.fromkeys(opens[ch] for ch in wanted.findall(body) if ch in opens))
         if not rules and markers.tidy not in body:
             continue
         following = work.unmarked(text[span.end : spans[i + 1].end]) if i + 1 < len(spans) else ""
@@ -82,20 +85,23 @@ def _rewrite(work: Work, body: str, rules: list[str], ctx: SentenceContext, foll
             if action.next_step:
                 next_markers += markers.next_steps[action.next_step]
             finding = ctx.findings.get(rule)
-            reason, cites = (finding.message, [finding.card] if finding and finding.card else []) if finding else ("", [])
+            reason = finding.message if finding else "Removed a sentence that undermines the reply."
+            cites = [finding.card] if finding and finding.card else []
             if not work.slots_in(body):
                 work.log("removed", plain, "", reason, cites)
-                return _leftover(next_markers)
+                return next_markers or None
             body, cut = _cut_marked(body, markers.opens[rule], markers.close)
             plain = work.unmarked(body)
             if cut:
                 work.log("removed", cut, "", reason, cites)
-    if markers.tidy in body and not work.slots_in(plain) and len(re.findall(r"\w+", plain)) < 3:
-        work.log("removed", plain, "", "Too little was left of this sentence after the edit to keep it.", [])
-        return _leftover(next_markers)
+    words = re.findall(r"\w+", plain)
+    if markers.tidy in body and not work.slots_in(plain) and len(words) < 3:
+        if words:
+            work.log("removed", plain, "", "Too little was left of this sentence after the edit to keep it.", [])
+        return next_markers or None
     if not _WORD.search(plain) and not work.slots_in(plain):
-        return _leftover(next_markers)
-    return _attach(plain, next_markers)
+        return next_markers or None
+    return plain + next_markers
 
 
 def _apply(work: Work, template: SentenceTemplate, plain: str, ctx: SentenceContext, following: str) -> tuple[str, str | None] | None:
@@ -135,14 +141,6 @@ def _cut_marked(body: str, open_marker: str, close: str) -> tuple[str, str]:
     if start < 0 or end < 0:
         return body, ""
     return body[:start] + body[end + 1 :], body[start + 1 : end]
-
-
-def _attach(sentence: str, next_markers: str) -> str:
-    return sentence + next_markers
-
-
-def _leftover(next_markers: str) -> str | None:
-    return next_markers or None
 
 
 def _cut(text: str, start: int, end: int) -> str:

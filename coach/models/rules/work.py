@@ -14,19 +14,20 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coach.schemas import Change
 
 _PRIVATE_PLANES = (range(0xF0000, 0xFFFFE), range(0x100000, 0x10FFFE))
+_PRIVATE = re.compile("[\U000f0000-\U0010ffff]")
 
 
 class Symbols:
     """Private-use characters that the draft does not contain."""
 
     def __init__(self, draft: str, reserved: int = 0) -> None:
-        self._taken = {ch for ch in draft if ord(ch) >= 0xF0000}
+        self._taken = set(_PRIVATE.findall(draft))
         # The first `reserved` characters are already handed out (to the shared markers).
         self._codes = itertools.islice((code for plane in _PRIVATE_PLANES for code in plane), reserved, None)
 
@@ -86,6 +87,7 @@ class Work:
     boilerplate: frozenset[str] = frozenset()  # slots of quoted lines and the signature, which say nothing of ours
     emptied: bool = False  # the edits left none of the agent's own words
     greeting_written: bool = False  # the greeting is ours, so its layout is ours to choose
+    added_words: int = 0  # words of the optional additions (a new greeting, acknowledgement, history, next step)
 
     def __post_init__(self) -> None:
         table: dict[int, str | None] = {ord(ch): original for ch, original in self.slots.items()}
@@ -123,8 +125,10 @@ class Work:
     def has_body(self) -> bool:
         """Whether any of the agent's own words (or facts) are left after the greeting."""
         at = self.text.find(self.markers.greeting)
-        body = self.unmarked(self.text[at + 1 :] if at >= 0 else self.text)
-        return any(ch.isalnum() or (ch in self.slots and ch not in self.boilerplate) for ch in body)
+        body = self.text[at + 1 :] if at >= 0 else self.text
+        if re.search(r"[^\W_]", body):
+            return True
+        return any(ch not in self.boilerplate for ch in self.slots_in(body))
 
     def log(self, kind: str, before: str, after: str, reason: str, cites: list[str]) -> None:
         before, after = self.restore(before).strip(), self.restore(after).strip()
