@@ -76,3 +76,118 @@ def test_acknowledgement_lookup():
     assert acknowledged("gratitude", "Thank you for your kind words!")
     assert acknowledged("gratitude", "I'm sorry about that.") is None
     assert acknowledged("anger", "Your order has shipped.") is None
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["We're sorry your parcel is late.", "We are sorry it came damaged.", "Sorry about the wait, it ships today."],
+)
+def test_our_apologies_acknowledge_negative_emotions(reply: str):
+    for emotion in ("anger", "frustration", "worry"):
+        assert acknowledged(emotion, reply), (emotion, reply)
+    assert acknowledged("gratitude", reply) is None
+
+
+# --- sarcasm, emphasis and the complaints the eval cases exposed --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@HomeGoodsUK my lamp arrived in pieces. great. just great.",
+        "The lamp is broken. Brilliant… well done.",
+        "Oh wonderful, another delay.",
+        'Oh brilliant, another "we\'re sorry for the delay" email. Really impressive work, well done everyone.',
+        "Thanks a lot. Still no refund and nobody has called me back.",
+    ],
+)
+def test_sarcastic_praise_is_frustration_not_gratitude(text: str):
+    found = names(text)
+    assert "gratitude" not in found
+    assert "frustration" in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Oh wonderful, thank you so much!", "That's just great, thanks for sorting it!", "Thank you so much, well done everyone!"],
+)
+def test_sincere_praise_stays_gratitude(text: str):
+    assert "gratitude" in names(text)
+    assert "frustration" not in names(text)
+
+
+def test_thanks_a_lot_is_sarcastic_only_before_a_complaint():
+    sarcastic = detect_emotions("Thanks a lot. I'm still waiting and nobody has called.")
+    assert [e.name for e in sarcastic] == ["frustration"] and "Thanks a lot" in sarcastic[0].cues
+    assert "gratitude" in names("I was frustrated at first, but thank you so much, and thanks a lot for sorting it.")
+    assert names("Thanks a lot, that's very helpful.") == ["gratitude"]
+
+
+def test_a_cue_in_capitals_counts_double():
+    assert "frustration" in names("You've sent the wrong one AGAIN.")
+    assert "frustration" not in names("Could you send it again?")
+    assert "frustration" in names("You've sent my order to my OLD address.")
+    assert "frustration" not in names("Please send it to my old address.")
+    assert detect_emotions("I need it ASAP")[0].score == detect_emotions("I need it asap")[0].score  # an acronym, not emphasis
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("You've sent the blue kettle again. I ordered cream. Twice now.", "frustration"),
+        ("no cap this is the 3rd time the app charged me twice fr. im so done", "frustration"),
+        ("Your driver threw my parcel over the gate. Not acceptable.", "anger"),
+        ("Your rubbish checkout rejected my card three times. Sort it out.", "frustration"),
+        ("You said the refund would be done by Friday. It isn't.", "frustration"),
+        ("When will it actually ship? It's been two weeks.", "frustration"),
+        ("I wish to complain about your engineer, who left without explanation. I expect a response.", "anger"),
+        ("The tracking hasn't moved in a week. Is my parcel lost?", "worry"),
+        ("Our wedding is this Saturday and the link is broken! Can you fix it today?", "urgency"),
+        ("We move on 14 May and I work from home, so I need internet from day one.", "urgency"),
+        ("Meine Bestellung ist immer noch nicht da. Das ist wirklich ärgerlich.", "frustration"),
+        ("¿Cuándo recibiré el reembolso? Ya han pasado dos semanas y estoy preocupada.", "worry"),
+        ("Je suis vraiment déçue, toujours pas de colis.", "frustration"),
+    ],
+)
+def test_complaints_from_the_eval_cases(text: str, emotion: str):
+    assert emotion in names(text)
+
+
+def test_a_formal_complaint_alone_is_not_anger():
+    assert "anger" not in names("I wish to make a formal complaint about the delay.")
+
+
+def test_negators_in_other_languages():
+    assert "frustration" not in names("Das ist nicht ärgerlich.")
+    assert "worry" not in names("No estoy preocupada.")
+    assert "worry" not in names("Je ne suis pas inquiet.")
+
+
+def test_a_lexicon_without_the_new_sections_still_loads(tmp_path):
+    import yaml
+
+    from coach.analysis.emotion import load_emotion_lexicon
+    from coach.config import PROJECT_ROOT
+
+    data = yaml.safe_load((PROJECT_ROOT / "knowledge" / "lexicons" / "emotions.yaml").read_text())
+    del data["sarcasm"], data["emphasis"]
+    (tmp_path / "emotions.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    lexicon = load_emotion_lexicon(tmp_path)
+    assert lexicon.sarcasm is None and lexicon.emphasis == 1.0
+    assert "gratitude" in [e.name for e in detect_emotions("great. just great. thank you so much", lexicon)]
+
+
+def test_the_detector_agrees_with_the_eval_case_labels():
+    """Cases that say which emotions a rewrite must acknowledge are labels for the detector, too."""
+    from coach.evals.cases import load_cases
+
+    labelled = [c for c in load_cases() if c.expect.acknowledge and c.context.customer_message]
+    disagree = [
+        c.id for c in labelled if set(names(c.context.customer_message)) != set(c.expect.acknowledge)
+    ]
+    assert len(labelled) >= 50
+    assert len(disagree) <= 0.1 * len(labelled), disagree
+    missed = [
+        (c.id, e) for c in labelled for e in c.expect.acknowledge if e not in names(c.context.customer_message)
+    ]
+    assert not missed, missed

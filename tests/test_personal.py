@@ -77,6 +77,21 @@ def test_emotion_acknowledged_or_not():
     assert [e.name for e in heard.emotions] == ["frustration"]
 
 
+def test_we_are_sorry_acknowledges_the_customer():
+    context = Context(customer_message="This is the third time it's late, I'm so frustrated!")
+    for draft in ["We're sorry it's late again; it will arrive on Friday.", "Sorry about the wait. It will arrive on Friday."]:
+        assert check(analyse(draft, context), "emotion-acknowledged").passed, draft
+
+
+def test_sarcastic_praise_asks_for_an_apology_not_thanks():
+    context = Context(customer_message="Oh brilliant, another delay email. Really impressive work, well done everyone.")
+    thanked = analyse("Thanks for your kind words! The new date for order #93310 is 9 April.", context)
+    assert [e.name for e in thanked.emotions] == ["frustration"]
+    assert not check(thanked, "emotion-acknowledged").passed
+    owned = analyse("I'm sorry this has happened again. The new date for order #93310 is 9 April.", context)
+    assert check(owned, "emotion-acknowledged").passed
+
+
 def test_emotion_is_read_from_quoted_text_when_there_is_no_message():
     analysis = analyse("> I'm furious, this is unacceptable!\n\nYour order has shipped.")
     assert "anger" in [e.name for e in analysis.emotions]

@@ -22,7 +22,9 @@ from coach.cli import evals as _evals  # noqa: E402,F401
 from coach.cli import knowledge as _knowledge  # noqa: E402,F401
 from coach.cli import lint as _lint  # noqa: E402,F401
 from coach.cli import rewrite as _rewrite  # noqa: E402,F401
+from coach.cli import serve as _serve  # noqa: E402,F401
 from coach.cli import eval_lint as _eval_lint  # noqa: E402,F401
+from coach.cli import eval_run as _eval_run  # noqa: E402,F401
 
 
 def main() -> None:

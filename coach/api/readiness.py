@@ -1,0 +1,116 @@
+"""Start-up warm-up and the /readyz checks.
+
+Warm-up runs in a background thread so the port opens at once: it loads the embedding model (seconds),
+opens the index and builds the rules engine, so the first real request does not pay for them.
+Ready means: the index is loaded, and either the LLM answers or the rules engine is there to fall back on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import httpx
+
+from coach.api.models import Check, Readiness
+from coach.config import Settings
+
+log = logging.getLogger("coach.api")
+
+MODEL_CHECK_SECONDS = 15.0  # a model reachability answer is reused this long
+
+
+class Warmth:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = Check(ok=False, detail="loading")
+        self.fallback = Check(ok=False, detail="loading")
+        self.index = Check(ok=False, detail="loading")
+        self._model: tuple[float, Check] | None = None
+        self._lock = threading.Lock()
+        self.started = False
+        self.done = threading.Event()
+
+    def start(self) -> threading.Thread:
+        self.started = True
+        thread = threading.Thread(target=self.warm, name="coach-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    def warm(self) -> None:
+        started = time.perf_counter()
+        self.fallback = _fallback_check()
+        try:
+            from coach.knowledge.embed import get_embedder
+
+            embedder = get_embedder(self.settings)
+            embedder.embed(["warm-up"])
+            self.embedder = Check(ok=True, detail=f"{embedder.name} loaded")
+        except Exception as exc:
+            self.embedder = Check(ok=False, detail=f"embedding model failed to load: {exc}")
+            log.error("embedding model failed to load: %s", exc)
+        self.index = self.index_check()
+        self.done.set()
+        log.info("warm-up finished in %.1f s", time.perf_counter() - started, extra={"ready": self.report().ready})
+
+    def index_check(self) -> Check:
+        from coach.knowledge.embed import get_embedder
+        from coach.knowledge.store import open_collection
+
+        try:
+            collection = open_collection(self.settings, get_embedder(self.settings).name)
+            count = collection.count()
+        except Exception as exc:
+            return Check(ok=False, detail=str(exc))
+        if not count:
+            return Check(ok=False, detail=f"the index {self.settings.collection!r} is empty: run `coach ingest`")
+        return Check(ok=True, detail=f"{count} chunks in {self.settings.collection!r}")
+
+    def report(self) -> Readiness:
+        warming = self.started and not self.done.is_set()
+        if not warming:
+            self.index = self.index_check()  # an ingest may have built it, or a rebuild dropped it, since
+            if not self.fallback.ok:
+                self.fallback = _fallback_check()
+            if not self.started:
+                self.embedder = Check(ok=True, detail="loads on first use (COACH_WARM_UP is off)")
+        model = self.model_check()
+        ready = not warming and self.index.ok and self.embedder.ok and (model.ok or self.fallback.ok)
+        return Readiness(
+            ready=ready,
+            local_only=self.settings.local_only,
+            checks={"index": self.index, "embedder": self.embedder, "model": model, "fallback": self.fallback},
+        )
+
+    def model_check(self) -> Check:
+        if not self.settings.model:
+            return Check(ok=False, detail="no LLM configured (COACH_MODEL); the rules engine serves")
+        with self._lock:
+            if self._model and time.monotonic() - self._model[0] < MODEL_CHECK_SECONDS:
+                return self._model[1]
+        check = _probe_model(self.settings)
+        with self._lock:
+            self._model = (time.monotonic(), check)
+        return check
+
+
+def _fallback_check() -> Check:
+    try:
+        from coach.models import rules_backend
+
+        rules_backend()
+        return Check(ok=True, detail="rules engine ready")
+    except Exception as exc:
+        return Check(ok=False, detail=f"rules engine unavailable: {type(exc).__name__}: {exc}")
+
+
+def _probe_model(settings: Settings) -> Check:
+    """Any HTTP answer from the endpoint counts as reachable; only no answer at all does not."""
+    base = (settings.openai_base_url or "https://api.openai.com/v1").rstrip("/")
+    headers = {"Authorization": f"Bearer {settings.openai_api_key}"} if settings.openai_api_key else {}
+    try:
+        response = httpx.get(f"{base}/models", headers=headers, timeout=min(2.0, settings.model_timeout))
+    except httpx.HTTPError as exc:
+        return Check(ok=False, detail=f"model endpoint unreachable ({type(exc).__name__})")
+    return Check(ok=True, detail=f"model endpoint answered HTTP {response.status_code} ({settings.model})")

@@ -1,0 +1,116 @@
+"""POST /v1/rewrite (JSON or server-sent events) and POST /v1/analyze."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from coach.api import examples, sse
+from coach.api.auth import Caller
+from coach.api.logs import mark_sensitive, request_id_var
+from coach.api.metrics import Metrics
+from coach.api.models import AnalyzeCall, RewriteCall
+from coach.api.state import AppState, app_state, caller
+from coach.schemas import Analysis, Context, RewriteResult
+
+router = APIRouter(prefix="/v1", tags=["rewrite"])
+log = logging.getLogger("coach.api")
+
+REWRITE_DESCRIPTION = """Rewrite a draft reply: personal, warm and professional, with every fact kept.
+
+Answers the `RewriteResult` as JSON. With `"stream": true` in the body, or `Accept: text/event-stream`,
+answers server-sent events instead, in this order:
+
+* `analysis` — the draft's findings and scores (an `Analysis`), at once;
+* `delta` — `{"text": ...}` pieces of the rewrite as the model writes them (none for the rules engine);
+* `replaced` — `{"engine", "reason", "rewrite"}` when verification threw the streamed text away and a repaired
+  or rules-engine rewrite replaces it;
+* `result` — the verified final `RewriteResult`; always the last event.
+
+A model that fails or times out never makes this fail: the rules engine answers, and `fallback` says why.
+"""
+
+
+@router.post(
+    "/rewrite",
+    response_model=RewriteResult,
+    summary="Rewrite a draft reply",
+    description=REWRITE_DESCRIPTION,
+    responses={
+        200: {
+            "description": "The rewrite, as JSON or (when asked) as server-sent events.",
+            "content": {
+                "application/json": {"example": examples.REWRITE_RESULT},
+                sse.MEDIA_TYPE: {"schema": sse.EVENT_SCHEMA, "example": examples.STREAM},
+            },
+        },
+        **examples.errors(401, 403, 413, 422, 429),
+    },
+)
+async def rewrite_endpoint(
+    request: Request,
+    call: Annotated[RewriteCall, Body(openapi_examples=examples.REWRITE_REQUEST)],
+    who: Caller = Depends(caller),
+):
+    from coach.pipeline import rewrite, rewrite_events
+
+    state = app_state(request)
+    _guard_content(state, call.draft, call.context)
+    engine_request = call.engine_request()
+    if call.stream or sse.wants_stream(request.headers.get("accept")):
+        events = rewrite_events(engine_request, settings=state.settings, backend=state.backend, stream=True)
+        first = await run_in_threadpool(next, events)  # an unknown prompt version raises here: still a 422
+        return StreamingResponse(_stream(first, events, state.metrics), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
+    result = await run_in_threadpool(rewrite, engine_request, settings=state.settings, backend=state.backend)
+    state.metrics.observe_rewrite(result)
+    return result
+
+
+def _stream(first, events: Iterator, metrics: Metrics) -> Iterator[str]:
+    try:
+        yield sse.encode(first.kind, first.data)
+        for event in events:
+            if event.kind == "delta":
+                yield sse.encode("delta", {"text": event.data})
+                continue
+            if event.kind == "result":
+                metrics.observe_rewrite(event.data)
+            yield sse.encode(event.kind, event.data)
+    except Exception:  # a bug, never a model failure (those fall back inside the pipeline)
+        log.exception("rewrite stream failed")
+        yield sse.encode("error", {"error": "internal", "message": "the rewrite failed", "request_id": request_id_var.get()})
+    finally:
+        events.close()
+
+
+@router.post(
+    "/analyze",
+    response_model=Analysis,
+    summary="Findings and scores for a draft, no rewrite",
+    description="What the deterministic analysis finds in a draft: rule findings with severity, personalisation "
+    "checks and score, familiarity risk, the customer's emotions, and the facts a rewrite must keep.",
+    responses={200: {"content": {"application/json": {"example": examples.ANALYSIS}}}, **examples.errors(401, 403, 413, 422, 429)},
+)
+async def analyze_endpoint(
+    request: Request,
+    call: Annotated[AnalyzeCall, Body(openapi_examples=examples.ANALYZE_REQUEST)],
+    who: Caller = Depends(caller),
+) -> Analysis:
+    from coach.analysis import analyse
+
+    _guard_content(app_state(request), call.draft, call.context)
+    return await run_in_threadpool(analyse, call.draft, call.context)
+
+
+def _guard_content(state: AppState, draft: str, context: Context) -> None:
+    """Keep this request's customer content out of the logs, or log it when content logging is on."""
+    if state.settings.log_content:
+        log.debug("request content", extra={"content": {"draft": draft, "context": context.model_dump(mode="json")}})
+        return
+    notes = [h.note for h in context.history]
+    mark_sensitive(draft, context.customer_message, context.customer_name, context.address_as, *notes)

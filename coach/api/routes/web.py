@@ -1,0 +1,23 @@
+"""The agents' page at `/`: plain HTML, CSS and a small script from coach/web, no CDN, no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
+
+# Everything the page loads comes from this server; nothing inline, nothing framed.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def page() -> FileResponse:
+    return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={"Content-Security-Policy": CSP})

@@ -1,0 +1,53 @@
+"""What one app instance holds (nothing per user: any worker can answer any request), and the auth dependencies."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from fastapi import Depends, Request, Security
+
+from coach.api.auth import Caller, KeyRing, bearer_scheme, header_scheme
+from coach.api.errors import ApiError
+from coach.api.limits import RateLimiter
+from coach.api.metrics import Metrics
+from coach.api.middleware import caller_var
+from coach.api.readiness import Warmth
+from coach.config import Settings
+from coach.models import Backend
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    keys: KeyRing
+    limiter: RateLimiter
+    metrics: Metrics
+    warmth: Warmth
+    backend: Backend | None = None  # tests may inject one; otherwise the settings choose
+    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.coach
+
+
+async def caller(request: Request, _bearer=Security(bearer_scheme), _header=Security(header_scheme)) -> Caller:
+    """Who is calling (401/403 otherwise), counted against their rate limit (429)."""
+    state = app_state(request)
+    who = state.keys.identify(request)
+    holder = caller_var.get()
+    if holder is not None:
+        holder["id"] = who.id
+    try:
+        state.limiter.check(who.id)
+    except ApiError:
+        state.metrics.rate_limited.inc()
+        raise
+    return who
+
+
+async def admin(who: Caller = Depends(caller)) -> Caller:
+    if not who.admin:
+        raise ApiError(403, "this endpoint needs an admin key (COACH_ADMIN_KEYS); an API key may not re-index")
+    return who

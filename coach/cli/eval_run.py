@@ -1,0 +1,207 @@
+"""`coach eval run`, `coach eval compare` and `coach eval report`: the rewrite eval suite."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from coach.cli import eval_app
+from coach.config import get_settings
+
+if TYPE_CHECKING:
+    from coach.evals.compare import Comparison
+    from coach.evals.metrics import GroupSummary
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@eval_app.command("run")
+def eval_run(
+    prompts: Annotated[str | None, typer.Option(help='Prompt versions, comma-separated, e.g. "rewrite/v1,rewrite/v2" (default: the newest).')] = None,
+    engines: Annotated[str | None, typer.Option(help="Engines, comma-separated: rules, scripted, llm:<model> (draft and rules always run).")] = None,
+    cases: Annotated[str | None, typer.Option("--cases", help="Only cases with this tag, e.g. hard.")] = None,
+    cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cells run at once (threads).")] = 4,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every cell (the cache is refreshed).")] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder for results.json and report.html (default: <data_dir>/eval-runs/<time>).")] = None,
+    results: Annotated[Path | None, typer.Option(help="Write the JSON here instead of <out>/results.json (e.g. evals/baseline.json).")] = None,
+    slim: Annotated[bool, typer.Option(help="Leave the full pipeline results out of results.json (metrics and rewrites stay).")] = False,
+    judge_model: Annotated[str | None, typer.Option(help="Grade every reply with this model on the configured endpoint.")] = None,
+    judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
+    judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run the rewrite eval: every case × prompt version × engine, scored; writes JSON and an HTML report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from coach.evals.cache import DiskCache
+    from coach.evals.cases import DEFAULT_CASES, CaseError, load_cases
+    from coach.evals.engines import EngineError, parse_engines
+    from coach.evals.report import write_html
+    from coach.evals.runner import run_matrix, write_report
+    from coach.prompting import PromptError, latest, load_template
+
+    settings = get_settings()
+    try:
+        selected = load_cases(cases_dir or DEFAULT_CASES, cases)
+        specs = parse_engines(_split(engines) or (["rules", "llm"] if settings.model else ["rules"]), settings)
+        versions = _split(prompts) or [latest("rewrite", settings)]
+        for version in versions:
+            if not version.startswith("rewrite/"):
+                raise PromptError(f"{version!r} is not a rewrite prompt (rewrite/v1, rewrite/v2, ...)")
+            load_template(version, settings)
+        judge = None
+        if judge_model:
+            from coach.evals.judge import Judge
+
+            judge = Judge(judge_model, settings, runs=judge_runs, prompt=judge_prompt, cache=DiskCache.for_settings(settings, read=not no_cache))
+    except (CaseError, EngineError, PromptError) as exc:
+        raise _fail(str(exc))
+
+    # Fallbacks and repairs are expected here and recorded on each case; the pipeline's log lines would only
+    # tear the progress bar.
+    logging.getLogger("coach.rewrite").setLevel(logging.CRITICAL)
+    progress = Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                        TimeElapsedColumn(), console=err, disable=quiet, transient=False)  # fmt: skip
+    task = progress.add_task("eval", total=None, last="")
+    with progress:
+        report = run_matrix(
+            selected, versions, specs, settings, concurrency=concurrency, use_cache=not no_cache, judge=judge, tag=cases,
+            on_start=lambda n: progress.update(task, total=n),
+            on_done=lambda r: progress.update(task, advance=1, last=f"{r.engine} {r.case}"),
+        )  # fmt: skip
+
+    folder = out or settings.data_dir / "eval-runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    json_path = write_report(report, folder, slim=slim, path=results)
+    html = write_html(report, folder / "report.html")
+    print_summary(report.summary)
+    console.print(
+        f"{report.meta.cases} cases · {len(report.records)} cells · {report.meta.computed} computed, "
+        f"{report.meta.cache_hits} cached · {report.meta.seconds:.1f}s\nJSON   {json_path}\nreport {html}"
+    )
+
+
+def print_summary(groups: list[GroupSummary]) -> None:
+    """Metrics as rows, prompt × engine as columns: there are few groups and many metrics."""
+
+    def rate(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    rows: list[tuple[str, Callable[[GroupSummary], str]]] = [
+        ("cases", lambda g: str(g.cases)),
+        ("pass rate", lambda g: rate(g.pass_rate)),
+        ("name used", lambda g: rate(g.name_used)),
+        ("emotion acknowledged", lambda g: rate(g.emotion_acknowledged)),
+        ("history referenced", lambda g: rate(g.history_referenced)),
+        ("facts preserved", lambda g: rate(g.facts_preserved)),
+        ("facts lost", lambda g: str(g.facts_lost)),
+        ("invented", lambda g: str(g.invented)),
+        ("familiarity findings", lambda g: str(g.familiarity_findings)),
+        ("dismissive left", lambda g: str(g.dismissive_left)),
+        ("forbidden hits", lambda g: str(g.forbidden_hits)),
+        ("length ratio", lambda g: f"{g.length_ratio:.2f}"),
+        ("readability", lambda g: f"{g.readability:.0f}"),
+        ("personalisation", lambda g: f"{g.personalisation * 100:.0f}"),
+        ("familiarity risk", lambda g: f"{(1 - g.low_risk) * 100:.0f}"),
+        ("fallbacks", lambda g: str(g.fallbacks)),
+        ("errors", lambda g: str(g.errors)),
+    ]
+    if any(g.judge for g in groups):
+        rows += [
+            ("judge overall (1-5)", lambda g: f"{g.judge['overall']:.2f}" if "overall" in g.judge else "–"),
+            ("judge variance", lambda g: f"{g.judge['variance']:.3f}" if "variance" in g.judge else "–"),
+        ]
+    table = Table(title="rewrite eval", title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    for g in groups:
+        table.add_column(g.label, justify="right")
+    for name, get in rows:
+        table.add_row(name, *(get(g) for g in groups))
+    console.print(table)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    baseline: Annotated[Path, typer.Argument(help="results.json of the baseline run, e.g. evals/baseline.json.")],
+    new: Annotated[Path, typer.Argument(help="results.json of the new run.")],
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="A score may drop by this much (rates in 0-1) before it counts.")] = 0.02,
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a score regressed or a fact was lost.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Compare two eval runs: scores that dropped beyond the threshold and facts newly lost."""
+    from pydantic import ValidationError
+
+    from coach.evals.compare import compare
+    from coach.evals.runner import read_report
+
+    try:
+        before, after = read_report(baseline), read_report(new)
+    except (OSError, ValidationError, ValueError) as exc:
+        raise _fail(f"cannot read a run: {exc}")
+    result = compare(before, after, threshold)
+    if as_json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_comparison(result)
+    if fail_on_regression and result.regressed:
+        raise typer.Exit(1)
+
+
+def print_comparison(result: Comparison) -> None:
+    if result.regressions or result.improvements:
+        table = Table(title=f"scores that moved by more than {result.threshold}", title_justify="left")
+        for name in ("prompt × engine", "metric", "before", "after", "change"):
+            table.add_column(name, justify="left" if name in ("prompt × engine", "metric") else "right")
+        for delta in [*result.regressions, *result.improvements]:
+            colour = "red" if delta in result.regressions else "green"
+            table.add_row(delta.group, delta.metric, f"{delta.before:.3f}", f"{delta.after:.3f}", f"[{colour}]{delta.change:+.3f}[/]")
+        console.print(table)
+    for lost in result.lost_facts:
+        console.print(f"[red]fact lost[/] {lost.group} · {lost.case}: {', '.join(lost.facts)}")
+    if result.only_baseline:
+        console.print(f"[yellow]not in the new run:[/] {', '.join(result.only_baseline)}")
+    if result.only_new:
+        console.print(f"[yellow]not in the baseline:[/] {', '.join(result.only_new)}")
+    compared = ", ".join(f"{g} ({result.cases_compared.get(g, 0)} cases)" for g in result.compared) or "nothing"
+    console.print(f"compared: {compared}")
+    if result.regressed:
+        console.print(f"[bold red]REGRESSED[/]: {len(result.regressions)} score(s) dropped, {len(result.lost_facts)} case(s) lost facts")
+    else:
+        console.print("[bold green]no regression[/]")
+
+
+@eval_app.command("report")
+def eval_report(
+    results: Annotated[Path, typer.Argument(help="results.json of a run.")],
+    out: Annotated[Path | None, typer.Option(help="HTML file to write (default: report.html next to the results).")] = None,
+) -> None:
+    """Render the HTML report (and the terminal table) of an existing run."""
+    from pydantic import ValidationError
+
+    from coach.evals.report import write_html
+    from coach.evals.runner import read_report
+
+    try:
+        report = read_report(results)
+    except (OSError, ValidationError, ValueError) as exc:
+        raise _fail(f"cannot read {results}: {exc}")
+    path = write_html(report, out or results.with_name("report.html"))
+    print_summary(report.summary)
+    console.print(f"report {path}")

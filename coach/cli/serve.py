@@ -1,0 +1,58 @@
+"""`coach serve`: the HTTP API and the agents' page, under uvicorn."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from coach.cli import app
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default COACH_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default COACH_PORT, 8080).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes; the app keeps no state between requests.")] = 1,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the HTTP API (/v1/...) and the web page (/) with JSON logs on stderr."""
+    import uvicorn
+
+    from coach.api.app import LOCAL_ONLY_WARNING
+    from coach.api.auth import is_loopback
+    from coach.api.logs import log_config
+    from coach.config import get_settings
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    if settings.local_only:
+        if not is_loopback(host):
+            print(
+                f"coach serve: refusing to listen on {host} without API keys: set COACH_API_KEYS (and "
+                "COACH_ADMIN_KEYS for /v1/ingest), or listen on 127.0.0.1",
+                file=sys.stderr,
+            )
+            raise typer.Exit(2)
+        banner = "!" * 78
+        print(f"{banner}\n{LOCAL_ONLY_WARNING}\n{banner}", file=sys.stderr)
+    print(f"coach serve: http://{_url_host(host)}:{port}/  (API docs at /docs)", file=sys.stderr)
+    uvicorn.run(
+        "coach.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(log_level),
+        log_level=log_level,
+        access_log=False,  # our own access line has the request id and no query string
+        server_header=False,
+        # uvicorn's default proxy_headers trusts X-Forwarded-For from loopback only: a proxy on this machine
+        # forwarding remote callers makes them look remote, so local-only mode still refuses them.
+    )
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,166 @@
+"""Optional LLM-as-judge: a rubric (`prompts/judge/<version>.md`) graded 1-5 on four criteria.
+
+A judge model is noisy, so each reply is graded `runs` times (at a temperature above zero) and the
+scores are averaged; the variance across runs is reported next to the mean, so a prompt engineer
+can tell a real difference from judge noise. Each run is cached like a rewrite (keyed on the
+rubric text, the judge model, the case and the reply, and the run's index).
+
+A run whose answer is not valid JSON with four integer scores gets one repair request; a run that
+still fails (or whose call fails) is left out of the average and listed in `errors`.
+"""
+
+from __future__ import annotations
+
+import json
+from statistics import fmean, pvariance
+
+from pydantic import BaseModel, Field
+
+from coach.config import Settings
+from coach.evals.cache import DiskCache, digest
+from coach.evals.cases import Case
+from coach.prompting import fence, load_template, render
+
+CRITERIA = ("personal", "respectful", "not_over_familiar", "faithful")
+_DECODER = json.JSONDecoder()
+
+
+class JudgeRun(BaseModel):
+    scores: dict[str, int]
+    reason: str = ""
+
+
+class JudgeScores(BaseModel):
+    model: str
+    prompt: str
+    runs: int = Field(description="Runs asked for.")
+    samples: list[JudgeRun] = Field(default_factory=list, description="The runs that gave a usable answer.")
+    mean: dict[str, float] = Field(default_factory=dict, description="Per criterion, 1-5.")
+    variance: dict[str, float] = Field(default_factory=dict, description="Per criterion, across runs (population).")
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def overall(self) -> float | None:
+        return round(fmean(self.mean.values()), 3) if self.mean else None
+
+    def summary(self) -> dict[str, float]:
+        """What aggregation averages: each criterion, the overall mean, and the mean variance."""
+        if not self.mean:
+            return {}
+        return {**self.mean, "overall": self.overall or 0.0, "variance": round(fmean(self.variance.values()), 4)}
+
+
+class JudgeError(Exception):
+    pass
+
+
+def parse_verdict(content: str) -> JudgeRun:
+    """The first JSON object in `content` with an integer 1-5 for every criterion."""
+    start = content.find("{")
+    while start != -1:
+        try:
+            value, _ = _DECODER.raw_decode(content, start)
+        except json.JSONDecodeError:
+            value = None
+        if isinstance(value, dict) and all(k in value for k in CRITERIA):
+            scores = {}
+            for key in CRITERIA:
+                score = value[key]
+                if isinstance(score, bool) or not isinstance(score, (int, float)) or score != int(score) or not 1 <= score <= 5:
+                    raise JudgeError(f"{key} must be an integer from 1 to 5, got {score!r}")
+                scores[key] = int(score)
+            return JudgeRun(scores=scores, reason=str(value.get("reason") or "")[:500])
+        start = content.find("{", start + 1)
+    raise JudgeError("no JSON object with the four scores")
+
+
+class Judge:
+    """Grades replies with a chat model on the configured OpenAI-compatible endpoint."""
+
+    def __init__(
+        self,
+        model: str,
+        settings: Settings,
+        *,
+        runs: int = 3,
+        prompt: str = "judge/v1",
+        temperature: float = 0.7,
+        cache: DiskCache | None = None,
+    ) -> None:
+        import openai  # only when judging
+
+        if runs < 1:
+            raise ValueError("runs must be at least 1")
+        self.model, self.runs, self.prompt, self.temperature = model, runs, prompt, temperature
+        self.template = load_template(prompt, settings)
+        self.cache = cache
+        self.calls = 0
+        self.client = openai.OpenAI(
+            base_url=settings.openai_base_url, api_key=settings.openai_api_key or "not-needed",
+            timeout=settings.model_timeout, max_retries=settings.model_retries,
+        )  # fmt: skip
+
+    def messages(self, case: Case, reply: str) -> list[dict[str, str]]:
+        ctx = case.context
+        history = "\n".join(f"- {h.date.isoformat() if h.date else 'undated'}: {h.note}" for h in ctx.history)
+        values = {
+            "name": ctx.address_as or ctx.customer_name or "(unknown)",
+            "customer_message": fence("CUSTOMER MESSAGE", ctx.customer_message),
+            "history": fence("HISTORY", history),
+            "draft": fence("DRAFT", case.draft),
+            "reply": fence("REPLY", reply),
+        }
+        return [
+            {"role": "system", "content": render(self.template.system, values)},
+            {"role": "user", "content": render(self.template.user, values)},
+        ]
+
+    def score(self, case: Case, reply: str) -> JudgeScores:
+        messages = self.messages(case, reply)
+        base = {"kind": "judge", "model": self.model, "temperature": self.temperature, "messages": messages,
+                "template": [self.template.system, self.template.user, self.template.repair]}  # fmt: skip
+        result = JudgeScores(model=self.model, prompt=self.prompt, runs=self.runs)
+        for index in range(self.runs):
+            key = digest({**base, "run": index})
+            cached = self.cache.get(key, JudgeRun) if self.cache else None
+            if cached is not None:
+                result.samples.append(cached)
+                continue
+            try:
+                run = self._ask(messages)
+            except Exception as exc:  # noqa: BLE001 - a judge failure is a gap in the scores, never a crash
+                result.errors.append(_describe(exc))
+                continue
+            result.samples.append(run)
+            if self.cache:
+                self.cache.put(key, run)
+        for key in CRITERIA:
+            values = [s.scores[key] for s in result.samples]
+            if values:
+                result.mean[key] = round(fmean(values), 3)
+                result.variance[key] = round(pvariance(values), 4) if len(values) > 1 else 0.0
+        return result
+
+    def _ask(self, messages: list[dict[str, str]]) -> JudgeRun:
+        content = self._complete(messages)
+        try:
+            return parse_verdict(content)
+        except JudgeError as first:
+            repair = [*messages, {"role": "assistant", "content": content}, {"role": "user", "content": self.template.repair}]
+            try:
+                return parse_verdict(self._complete(repair))
+            except JudgeError as second:
+                raise JudgeError(f"unusable answer twice: {first}; {second}") from None
+
+    def _complete(self, messages: list[dict[str, str]]) -> str:
+        self.calls += 1
+        reply = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.temperature)  # type: ignore[arg-type]
+        return reply.choices[0].message.content or ""
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, JudgeError):
+        return str(exc)
+    from coach.models.openai import describe_error
+
+    return describe_error(exc)

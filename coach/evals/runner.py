@@ -1,0 +1,223 @@
+"""Run the eval matrix: cases × prompt versions × engines, scored, cached, in bounded parallel.
+
+Only model engines (scripted, llm:<model>) vary with the prompt version; the draft and rules
+baselines run once per case. Each cell goes through `coach.pipeline.rewrite`; a cell that raises is
+recorded as a failed case (`error`), never a crashed run. Results are cached on disk (see
+`coach.evals.cache`), so re-running an unchanged matrix calls no backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from coach.config import Settings
+from coach.evals.cache import CACHE_VERSION, DiskCache, code_fingerprint, data_fingerprint, digest
+from coach.evals.cases import Case
+from coach.evals.engines import EngineSession, EngineSpec
+from coach.evals.judge import Judge, JudgeScores
+from coach.evals.metrics import CaseMetrics, GroupSummary, score_case, summarise
+from coach.prompting import load_template
+from coach.schemas import Context, RewriteResult
+
+REPORT_VERSION = 1
+
+
+class CaseInfo(BaseModel):
+    """The parts of a case a report shows (the draft is also the "draft" engine's rewrite)."""
+
+    id: str
+    title: str
+    tags: list[str]
+    draft: str
+    context: Context
+    notes: str = ""
+
+
+class Record(BaseModel):
+    case: str
+    prompt: str | None = Field(description="Prompt version; None for engines that read no prompt (draft, rules).")
+    engine: str
+    rewrite: str
+    metrics: CaseMetrics
+    result: RewriteResult | None = None
+    judge: JudgeScores | None = None
+    error: str | None = None
+    cached: bool = False
+    ms: float = 0.0
+
+
+class RunMeta(BaseModel):
+    version: int = REPORT_VERSION
+    created: str
+    cases: int
+    tag: str | None = None
+    prompts: list[str]
+    engines: list[str]
+    judge: dict[str, Any] | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    computed: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+
+
+class RunReport(BaseModel):
+    meta: RunMeta
+    summary: list[GroupSummary]
+    cases: list[CaseInfo] = Field(default_factory=list)
+    records: list[Record]
+
+    def group(self, prompt: str | None, engine: str) -> GroupSummary | None:
+        return next((g for g in self.summary if g.prompt == prompt and g.engine == engine), None)
+
+    def slim(self) -> RunReport:
+        """Without the full pipeline results: what a committed baseline needs (metrics and rewrites)."""
+        return self.model_copy(update={"records": [r.model_copy(update={"result": None}) for r in self.records]})
+
+
+@dataclass(frozen=True)
+class Cell:
+    case: Case
+    prompt: str | None
+    session: EngineSession
+
+
+def cells(cases: Sequence[Case], prompts: Sequence[str], sessions: Sequence[EngineSession]) -> list[Cell]:
+    out = []
+    for session in sessions:
+        for prompt in (prompts if session.spec.uses_prompt else [None]):
+            out += [Cell(case, prompt, session) for case in cases]
+    return out
+
+
+def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
+    groups: dict[tuple[str | None, str], list[Record]] = {}
+    for record in records:
+        groups.setdefault((record.prompt, record.engine), []).append(record)
+    return [
+        summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs])
+        for (prompt, engine), rs in groups.items()
+    ]
+
+
+def run_matrix(
+    cases: Sequence[Case],
+    prompts: Sequence[str],
+    engines: Sequence[EngineSpec],
+    settings: Settings,
+    *,
+    concurrency: int = 4,
+    use_cache: bool = True,
+    judge: Judge | None = None,
+    tag: str | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_done: Callable[[Record], None] | None = None,
+) -> RunReport:
+    started = time.perf_counter()
+    prompts = list(dict.fromkeys(prompts))
+    templates = {p: load_template(p, settings) for p in prompts}  # an unknown version fails before any work
+    cache = DiskCache.for_settings(settings, read=use_cache)
+    data = data_fingerprint(settings)
+    sessions = [EngineSession(spec, settings) for spec in engines]
+    todo = cells(cases, prompts, sessions)
+    if on_start:
+        on_start(len(todo))
+
+    def key(cell: Cell) -> str:
+        template = templates.get(cell.prompt) if cell.prompt else None
+        return digest({
+            "v": CACHE_VERSION,
+            "case": cell.case.model_dump(mode="json", include={"draft", "context", "constraints", "tone"}),
+            "prompt": [template.system, template.user, template.repair] if template else None,
+            "engine": cell.session.fingerprint(),
+            "data": data,
+            "code": code_fingerprint() if cell.session.spec.kind in ("rules", "scripted") else None,
+        })  # fmt: skip
+
+    def work(cell: Cell) -> Record:
+        t = time.perf_counter()
+        record = _run_cell(cell, cache, key, judge)
+        record.ms = round((time.perf_counter() - t) * 1000, 2)
+        if on_done:
+            on_done(record)
+        return record
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="coach-eval") as pool:
+            records = list(pool.map(work, todo))
+    finally:
+        for session in sessions:
+            session.close()
+
+    meta = RunMeta(
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        cases=len(cases),
+        tag=tag,
+        prompts=prompts,
+        engines=[s.id for s in engines],
+        judge={"model": judge.model, "runs": judge.runs, "prompt": judge.prompt} if judge else None,
+        settings=_settings_summary(settings, engines),
+        computed=sum(not r.cached for r in records if r.engine != "draft"),
+        cache_hits=sum(r.cached for r in records),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+    infos = [CaseInfo(id=c.id, title=c.title, tags=c.tags, draft=c.draft, context=c.context, notes=c.notes) for c in cases]
+    return RunReport(meta=meta, summary=summarise_records(records), cases=infos, records=records)
+
+
+def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: Judge | None) -> Record:
+    spec, case = cell.session.spec, cell.case
+    result: RewriteResult | None = None
+    error: str | None = None
+    cached = False
+    if spec.kind != "draft":
+        cell_key = key(cell)
+        result = cache.get(cell_key, RewriteResult)
+        cached = result is not None
+        if result is None:
+            try:
+                result = cell.session.rewrite(case, cell.prompt)
+            except Exception as exc:  # noqa: BLE001 - one broken cell is a failed case, not a crashed run
+                error = f"{type(exc).__name__}: {exc}"[:500]
+            if result is not None and not any(a.error for a in result.attempts):
+                cache.put(cell_key, result)
+    text = case.draft if spec.kind == "draft" else (result.rewrite if result else "")
+    try:
+        metrics = score_case(case, text, result, engine=spec.id, error=error, trust_result=not cached)
+    except Exception as exc:  # noqa: BLE001 - a scoring bug shows up on the case, not as a crash
+        error = error or f"scoring failed: {type(exc).__name__}: {exc}"[:500]
+        metrics = CaseMetrics(error=error, passed=False)
+    scores = judge.score(case, text) if judge is not None and not error else None
+    return Record(
+        case=case.id, prompt=cell.prompt, engine=spec.id, rewrite=text, metrics=metrics,
+        result=result, judge=scores, error=error, cached=cached,
+    )  # fmt: skip
+
+
+def _settings_summary(settings: Settings, engines: Sequence[EngineSpec]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"knowledge": data_fingerprint(settings)[:12]}
+    if any(s.kind == "llm" for s in engines):
+        summary.update(
+            base_url=settings.openai_base_url, temperature=settings.model_temperature,
+            guidance_k=settings.guidance_k, guidance_tokens=settings.guidance_tokens,
+        )  # fmt: skip
+    return summary
+
+
+def write_report(report: RunReport, out: Path, *, slim: bool = False, path: Path | None = None) -> Path:
+    """`results.json` in `out` (made if needed), or `path`; `slim` drops the full pipeline results."""
+    path = path or out / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text((report.slim() if slim else report).model_dump_json(indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def read_report(path: Path) -> RunReport:
+    return RunReport.model_validate_json(Path(path).read_bytes())

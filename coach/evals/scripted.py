@@ -1,0 +1,85 @@
+"""The "scripted" model: a deterministic stand-in for an LLM, answering over real HTTP (the OpenAI stub).
+
+It reads the rewrite prompt the pipeline sends (CUSTOMER NAME, the fenced DRAFT, the protected
+facts) and answers like a plausible but imperfect model:
+
+* it replaces the draft's greeting with "Hi <name>," and adds an apology when the customer sounds upset;
+* it leaves slang, blame and flat refusals in the body: verification catches the error-level ones,
+  and on the repair call it deletes the phrases the violations quote;
+* about one draft in six (picked by a hash of the draft) it adds a refund the draft never offered
+  (fixed on repair), one in six it answers in prose with no JSON (the pipeline falls back to the
+  rules engine), and one in six it drops a protected fact on both tries (fallback after repair).
+
+So a CI run exercises verify, repair and fallback end to end, deterministically, for free.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+_NAME = re.compile(r"^CUSTOMER NAME:[ \t]*(.*)$", re.MULTILINE)
+_DRAFT = re.compile(r"^~~~ DRAFT\n(.*?)\n~~~[ \t]*$", re.MULTILINE | re.DOTALL)
+_MESSAGE = re.compile(r"^~~~ CUSTOMER MESSAGE\n(.*?)\n~~~[ \t]*$", re.MULTILINE | re.DOTALL)
+_FACTS = re.compile(r"^Protected facts[^\n]*\n((?:- .*\n?)*)", re.MULTILINE)
+_FACT_LINE = re.compile(r"^- (.*?)  \(\w+\)$", re.MULTILINE)
+_GREETING = re.compile(r"^\s*(?:hi|hey|hello|hiya|yo|dear|good (?:morning|afternoon|evening)|greetings)\b[^\n]{0,40}\n+", re.IGNORECASE)
+_VIOLATION_MATCH = re.compile(r'^- "(.+?)" breaks ', re.MULTILINE)
+_UPSET = re.compile(
+    r"!|\b(?:again|still|angry|furious|frustrat\w*|upset|annoy\w*|disappoint\w*|ridiculous|unacceptable|worried|"
+    r"anxious|scared|terrible|awful|useless|sad|passed away|died)\b",
+    re.IGNORECASE,
+)
+MODEL = "coach-scripted"
+FLAWS = ("none", "none", "none", "invents-refund", "no-json", "drops-fact")
+
+
+def flaw_for(draft: str) -> str:
+    return FLAWS[int(hashlib.sha256(draft.encode()).hexdigest(), 16) % len(FLAWS)]
+
+
+def respond(body: dict) -> str:
+    """The chat completion content for one request body (the OpenAI stub's responder)."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    prompt = "\n".join(str(m.get("content") or "") for m in messages[:2])
+    draft_match = _DRAFT.search(prompt)
+    if not draft_match:  # not a prompt we understand: echo the last message, as a confused model might
+        return json.dumps({"rewrite": str(messages[-1].get("content") or "") if messages else ""})
+    draft = draft_match.group(1).strip()
+    name = (_NAME.search(prompt).group(1).strip() if _NAME.search(prompt) else "") or "(unknown)"
+    message = _MESSAGE.search(prompt)
+    facts_block = _FACTS.search(prompt)
+    facts = _FACT_LINE.findall(facts_block.group(1)) if facts_block else []
+    repair = len(messages) > 2
+    flaw = flaw_for(draft)
+
+    text = _rewrite(draft, None if name == "(unknown)" else name, message.group(1) if message else "")
+    if repair:
+        for phrase in _VIOLATION_MATCH.findall(str(messages[-1].get("content") or "")):
+            text = _delete(text, phrase)
+    if flaw == "no-json" and not repair:
+        return f"Sure! Here is a warmer version of the reply:\n\n{text}"
+    if flaw == "invents-refund" and not repair:
+        text += "\n\nAs a goodwill gesture, we'll also refund your delivery charge."
+    if flaw == "drops-fact" and facts:
+        text = text.replace(facts[0], "it")
+    changes = [{"kind": "replaced", "before": draft.split("\n", 1)[0][:60], "after": text.split("\n", 1)[0][:60],
+                "reason": "greet the customer by name", "cites": ["use-the-name"]}]  # fmt: skip
+    return json.dumps({"rewrite": text, "changes": changes, "cites": ["use-the-name"]})
+
+
+def _rewrite(draft: str, name: str | None, customer_message: str) -> str:
+    body = _GREETING.sub("", draft, count=1).strip()
+    parts = [f"Hi {name}," if name else "Hello,"]
+    if customer_message and customer_message != "(none)" and _UPSET.search(customer_message):
+        parts.append("I'm sorry for the trouble this has caused.")
+    parts.append(body)
+    return "\n\n".join(parts)
+
+
+def _delete(text: str, phrase: str) -> str:
+    start = r"\b" if phrase[:1].isalnum() else ""
+    end = r"\b" if phrase[-1:].isalnum() else ""
+    text = re.sub(rf"[ \t]*{start}{re.escape(phrase)}{end}[,!]?", "", text, flags=re.IGNORECASE)
+    return re.sub(r"[ \t]{2,}", " ", text)

@@ -1,0 +1,281 @@
+// coach's page: builds a rewrite request from the form, streams the answer (server-sent events over fetch)
+// and shows the result. Every piece of text from the server is set with textContent, never as HTML.
+"use strict";
+
+const KEY_STORAGE = "coach.apiKey";
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "text") node.textContent = value;
+    else if (name === "className") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function apiHeaders(extra = {}) {
+  const key = $("api-key").value.trim();
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+function parseHistory(text) {
+  return text.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+    const dated = line.match(/^(\d{4}-\d{2}-\d{2})\s*[:\-–]\s*(.+)$/);
+    return dated ? { date: dated[1], note: dated[2] } : { note: line };
+  });
+}
+
+function buildRequest() {
+  const context = { channel: $("channel").value, history: parseHistory($("history").value) };
+  const name = $("customer-name").value.trim();
+  const message = $("customer-message").value.trim();
+  if (name) context.customer_name = name;
+  if (message) context.customer_message = message;
+  return { draft: $("draft").value, context, engine: $("engine").value, stream: true };
+}
+
+// --- talking to the server ---------------------------------------------------------------
+
+async function errorMessage(response) {
+  try {
+    const body = await response.json();
+    if (response.status === 401) return `${body.message} — enter the API key under Settings.`;
+    return body.message || `HTTP ${response.status}`;
+  } catch {
+    return `The server answered HTTP ${response.status}.`;
+  }
+}
+
+function parseEvent(raw) {
+  let kind = "message";
+  const data = [];
+  for (const line of raw.split("\n")) {
+    if (line.startsWith("event:")) kind = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  return { kind, data: data.length ? JSON.parse(data.join("\n")) : null };
+}
+
+async function streamRewrite(request, onEvent) {
+  const response = await fetch("/v1/rewrite", {
+    method: "POST",
+    headers: apiHeaders({ "Content-Type": "application/json", Accept: "text/event-stream" }),
+    body: JSON.stringify(request),
+  });
+  if (!response.ok) throw Object.assign(new Error(await errorMessage(response)), { status: response.status });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const raw = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (raw.trim()) onEvent(parseEvent(raw));
+    }
+  }
+}
+
+// --- showing the result --------------------------------------------------------------------
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+function cardLink(id, title) {
+  const link = el("a", { href: `/v1/guidance/cards/${encodeURIComponent(id)}`, className: "card-link", text: title || id });
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    openCard(id);
+  });
+  return link;
+}
+
+async function openCard(id) {
+  const dialog = $("card-dialog");
+  $("card-title").textContent = id;
+  $("card-source").textContent = "";
+  $("card-body").textContent = "Loading…";
+  dialog.showModal();
+  const response = await fetch(`/v1/guidance/cards/${encodeURIComponent(id)}`, { headers: apiHeaders() });
+  if (!response.ok) {
+    $("card-body").textContent = await errorMessage(response);
+    return;
+  }
+  const card = await response.json();
+  $("card-title").textContent = card.title;
+  $("card-source").textContent = card.source;
+  $("card-body").textContent = card.body;
+}
+
+function renderFindings(analysis) {
+  const list = $("findings");
+  list.replaceChildren();
+  if (!analysis.findings.length) list.append(el("li", { text: "Nothing to fix: well done." }));
+  for (const finding of analysis.findings) {
+    const item = el("li", { className: `finding level-${finding.level}` },
+      el("span", { className: `badge badge-${finding.level}`, text: finding.level }), " ");
+    if (finding.match && !finding.message.includes(finding.match)) item.append(el("q", { text: finding.match }), " ");
+    item.append(finding.message);
+    if (finding.suggestion) item.append(" ", el("span", { className: "suggestion", text: `Try: ${finding.suggestion}` }));
+    if (finding.card) item.append(" ", cardLink(finding.card, "why?"));
+    list.append(item);
+  }
+}
+
+function renderDiff(diff) {
+  const box = $("diff");
+  box.replaceChildren();
+  for (const [op, text] of diff) {
+    if (op === "=") box.append(text);
+    else if (op === "-") box.append(el("del", {}, el("span", { className: "sr-only", text: "removed: " }), text));
+    else box.append(el("ins", {}, el("span", { className: "sr-only", text: "added: " }), text));
+  }
+}
+
+function renderChanges(result) {
+  const titles = Object.fromEntries(result.citations.map((c) => [c.card, c.title]));
+  const list = $("changes");
+  list.replaceChildren();
+  for (const change of result.changes) {
+    const what = change.kind === "added" ? `added “${change.after}”`
+      : change.kind === "removed" ? `removed “${change.before}”`
+      : `“${change.before}” → “${change.after}”`;
+    const item = el("li", {}, el("strong", { text: what }), ` — ${change.reason || "edited"}`);
+    for (const card of change.cites) item.append(" ", cardLink(card, titles[card] || card));
+    list.append(item);
+  }
+}
+
+function renderScores(result) {
+  const { draft, rewrite } = result.analysis;
+  const rows = [
+    ["Personalisation (higher is better)", draft.personalisation, rewrite.personalisation],
+    ["Familiarity risk (lower is better)", draft.familiarity_risk, rewrite.familiarity_risk],
+  ];
+  $("scores").replaceChildren(...rows.flatMap(([name, before, after]) =>
+    [el("dt", { text: name }), el("dd", { text: `${before} → ${after}` })]));
+  const facts = result.facts;
+  const total = facts.kept.length + facts.missing.length + facts.altered.length;
+  let text = `${facts.kept.length} of ${total} facts kept`;
+  if (facts.kept.length) text += `: ${facts.kept.map((f) => f.value).join(", ")}`;
+  if (facts.missing.length) text += `. Missing: ${facts.missing.map((f) => f.value).join(", ")}`;
+  $("facts").textContent = text + ".";
+}
+
+function renderEngine(result) {
+  const line = $("engine-line");
+  line.replaceChildren("Engine: ", el("strong", { text: result.engine }));
+  if (result.fallback) line.append(el("span", { className: "fallback", text: ` — fell back to the rules engine: ${result.fallback}` }));
+}
+
+function renderNotes(notes) {
+  const box = $("notes");
+  box.replaceChildren(...(notes || []).map((note) => el("li", { text: note })));
+  box.hidden = !box.children.length;
+}
+
+function renderResult(result) {
+  $("rewrite-text").textContent = result.rewrite;
+  renderEngine(result);
+  renderNotes(result.notes);
+  renderDiff(result.diff);
+  renderChanges(result);
+  renderScores(result);
+  renderFindings(result.analysis.draft);
+  $("copy-button").disabled = false;
+}
+
+function startResult() {
+  const section = $("result");
+  section.hidden = false;
+  section.setAttribute("aria-busy", "true");
+  for (const id of ["rewrite-text", "diff", "changes", "findings", "scores", "facts", "engine-line", "copy-status"]) $(id).replaceChildren();
+  $("replaced-note").hidden = true;
+  $("notes").hidden = true;
+  $("copy-button").disabled = true;
+}
+
+// --- wiring -----------------------------------------------------------------------------------
+
+async function submit(event) {
+  event.preventDefault();
+  showError("");
+  const draft = $("draft");
+  if (!draft.value.trim()) {
+    draft.setAttribute("aria-invalid", "true");
+    showError("Write or paste your draft reply first.");
+    draft.focus();
+    return;
+  }
+  draft.removeAttribute("aria-invalid");
+  const button = $("rewrite-button");
+  button.disabled = true;
+  $("status").textContent = "Rewriting…";
+  startResult();
+  let finished = false;
+  try {
+    await streamRewrite(buildRequest(), ({ kind, data }) => {
+      if (kind === "analysis") renderFindings(data);
+      else if (kind === "delta") $("rewrite-text").append(data.text);
+      else if (kind === "replaced") {
+        $("rewrite-text").textContent = data.rewrite;
+        $("replaced-note").textContent = `The first version was replaced (${data.reason}).`;
+        $("replaced-note").hidden = false;
+      } else if (kind === "result") {
+        renderResult(data);
+        finished = true;
+      } else if (kind === "error") showError(data.message);
+    });
+    $("status").textContent = finished ? "Rewrite ready." : "";
+    if (finished) $("result-heading").focus();
+  } catch (error) {
+    $("status").textContent = "";
+    $("result").hidden = !finished;
+    showError(error.message || "The rewrite failed.");
+    if (error.status === 401) {
+      $("settings").open = true;
+      $("api-key").focus();
+    }
+  } finally {
+    $("result").setAttribute("aria-busy", "false");
+    button.disabled = false;
+  }
+}
+
+async function copyReply() {
+  const text = $("rewrite-text").textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const scratch = el("textarea", { "aria-hidden": "true", className: "offscreen" });
+    scratch.value = text;
+    document.body.append(scratch);
+    scratch.select();
+    document.execCommand("copy");
+    scratch.remove();
+  }
+  $("copy-status").textContent = "Copied to the clipboard.";
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const form = $("rewrite-form");
+  const key = $("api-key");
+  key.value = sessionStorage.getItem(KEY_STORAGE) || "";
+  key.addEventListener("input", () => sessionStorage.setItem(KEY_STORAGE, key.value.trim()));
+  form.addEventListener("submit", submit);
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  $("copy-button").addEventListener("click", copyReply);
+});

@@ -1,0 +1,130 @@
+"""`coach serve` as a process: local-only mode, refusing to listen openly without keys, JSON logs without PII."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from api_support import CONTEXT, DRAFT, USER_KEY, free_port
+
+pytestmark = pytest.mark.slow
+
+COACH = str(Path(sys.executable).with_name("coach"))
+SECRET_QUERY = "Zebedee's wombat parcel"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
+    env.update(COACH_DATA_DIR=str(tmp_path / "index"), COACH_COLLECTION="serve-test", COACH_RATE_LIMIT="1000",
+               COACH_WARM_UP="false", **extra)  # fmt: skip
+    return env
+
+
+class Served:
+    def __init__(self, tmp_path: Path, *args: str, **env: str) -> None:
+        self.port = free_port()
+        self.log_path = tmp_path / f"serve-{self.port}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [COACH, "serve", "--port", str(self.port), *args],
+            cwd=tmp_path, env=_env(tmp_path, **env), stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 180) -> Served:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"coach serve did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.log_path.read_text()
+
+
+def test_refuses_to_listen_beyond_loopback_without_keys(tmp_path):
+    done = subprocess.run(
+        [COACH, "serve", "--host", "0.0.0.0", "--port", str(free_port())],
+        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without API keys" in done.stderr
+
+
+def test_local_only_mode_says_so_loudly_and_serves_loopback(tmp_path):
+    served = Served(tmp_path).wait()
+    try:
+        assert httpx.get(f"{served.url}/v1/guidance/cards").status_code == 200
+    finally:
+        log = served.stop()
+    assert "LOCAL-ONLY MODE" in log.split("{", 1)[0]  # the banner, before the first JSON line
+    assert any(json.loads(line).get("message", "").startswith("LOCAL-ONLY MODE") for line in _json_lines(log))
+
+
+def test_logs_are_json_with_request_ids_and_no_customer_content(tmp_path):
+    served = Served(tmp_path, "--workers", "2", COACH_API_KEYS=USER_KEY).wait()
+    headers = {"Authorization": f"Bearer {USER_KEY}"}
+    ids = []
+    try:
+        with httpx.Client(base_url=served.url, headers=headers, timeout=60) as client:
+            for call in (
+                lambda: client.post("/v1/rewrite", json={"draft": DRAFT, "context": CONTEXT, "engine": "rules"}),
+                lambda: client.post("/v1/rewrite", json={"draft": DRAFT, "context": CONTEXT, "engine": "rules", "stream": True}),
+                lambda: client.post("/v1/analyze", json={"draft": DRAFT, "context": CONTEXT}),
+                lambda: client.get("/v1/guidance/search", params={"q": SECRET_QUERY}),
+                lambda: client.post("/v1/rewrite", json={"draft": DRAFT, "context": {**CONTEXT, "locale": "x" * 50}}),
+                lambda: client.post("/v1/rewrite", json={"draft": DRAFT}, headers={"Authorization": "Bearer wrong"}),
+            ):
+                response = call()
+                assert response.status_code in (200, 401, 422, 503), response.text  # 503: no index here
+                ids.append(response.headers["x-request-id"])
+    finally:
+        log = served.stop()
+
+    lines = _json_lines(log)
+    assert lines, log
+    logged_ids = {json.loads(line).get("request_id") for line in lines}
+    assert set(ids) <= logged_ids  # every request has its access line, with its id
+    for secret in ("Zebedee", "Quartermaine", "mate,", "#48213", "sister", "wombat", CONTEXT["history"][0]["note"], USER_KEY):
+        assert secret not in log, f"{secret!r} leaked into the logs"
+    access = [json.loads(line) for line in lines if json.loads(line)["logger"] == "coach.api.access"]
+    assert {entry["http"]["status"] for entry in access} >= {200, 401, 422}
+    assert all("query" not in entry["http"] for entry in access)
+
+
+def test_content_logging_is_opt_in(tmp_path):
+    served = Served(tmp_path, "--log-level", "debug", COACH_LOG_CONTENT="true").wait()
+    try:
+        response = httpx.post(f"{served.url}/v1/analyze", json={"draft": DRAFT, "context": CONTEXT}, timeout=60)
+        assert response.status_code == 200
+    finally:
+        log = served.stop()
+    assert "Zebedee Quartermaine" in log and "#48213" in log
+
+
+def _json_lines(log: str) -> list[str]:
+    lines = [line for line in log.splitlines() if line.startswith("{")]
+    for line in lines:
+        json.loads(line)  # every log line is one JSON object
+    return lines

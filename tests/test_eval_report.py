@@ -1,0 +1,120 @@
+"""The HTML eval report: self-contained, and it renders in headless chromium (screenshot under tests/artifacts/)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+from coach.config import Settings
+from coach.evals.cases import Case
+from coach.evals.engines import parse_engines
+from coach.evals.metrics import SCORES
+from coach.evals.report import render_html, write_html
+from coach.evals.runner import run_matrix
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+CASES = [
+    Case.model_validate({
+        "id": "late-again", "title": "Late again, <b>angry</b> customer", "tags": ["delivery", "repeated"],
+        "draft": "hey mate, your order #48213 is late again lol. it should be there by 14 March.",
+        "context": {"customer_name": "Sarah Okafor", "customer_message": "LATE AGAIN?! This is ridiculous.",
+                    "history": [{"date": "2026-02-20", "note": "order #47990 arrived late, apologised"}]},
+        "expect": {"keep_facts": ["#48213", "14 March"], "use_name": True, "acknowledge": ["frustration"],
+                   "reference_history": ["again", "last time"], "must_not_contain": ["mate", "lol"]},
+    }),
+    Case.model_validate({
+        "id": "good-draft", "title": "Already good", "tags": ["good-draft"],
+        "draft": "Hi Tom, thank you for letting us know. Your refund of £12.50 was issued today; it should reach your card within 5 days.",
+        "context": {"customer_name": "Tom Baker", "customer_message": "Thanks for sorting this out so quickly."},
+        "expect": {"keep_facts": ["£12.50", "5 days"], "use_name": True, "max_length_ratio": 1.2},
+    }),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), guidance_k=0)
+    return run_matrix(CASES, ["rewrite/v1"], parse_engines("scripted", settings), settings, concurrency=2)
+
+
+def test_the_report_is_self_contained(run):
+    html = render_html(run)
+    assert html.startswith("<!doctype html>") and "<style>" in html
+    assert not re.search(r"""<(link|img|iframe)\b|\bsrc=|@import|url\(|href=["']?https?:""", html, re.IGNORECASE)
+    assert html.count("<svg") == len(SCORES) + 4
+    assert "&lt;b&gt;angry&lt;/b&gt;" in html and "<b>angry</b>" not in html  # case text is escaped
+    assert html.count('class="case') == len(CASES)
+
+
+def test_the_report_renders_in_chromium(run, browser, tmp_path):
+    path = write_html(run, tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(path.as_uri())
+        assert page.title() == "coach eval report"
+        assert page.locator(".chart svg").count() == len(SCORES) + 4
+        assert page.locator("table.summary tbody tr").count() == len(run.summary) == 3
+        bar = page.locator(".chart svg rect").nth(1).bounding_box()
+        assert bar and bar["height"] > 5
+
+        case = page.locator("details#case-late-again")
+        assert not case.locator(".grid").is_visible()
+        case.locator("summary").click()
+        assert case.locator(".grid").is_visible()
+        assert case.locator(".col").count() == 1 + 3  # the context, then draft, rules, scripted
+        assert case.locator(".diff ins").count() >= 1 and case.locator(".diff del").count() >= 1
+        assert "Sarah" in case.locator(".col").last.inner_text()
+        assert case.locator("ul.failed li").count() >= 1  # the draft baseline fails its checks, and says which
+
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "eval-report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+
+        page.locator("#only-failing").check()
+        hidden = page.locator("details.case:not(.has-failure)")
+        assert all(not hidden.nth(i).is_visible() for i in range(hidden.count()))
+    finally:
+        page.close()
+    assert requests and all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
+
+
+def test_coach_eval_run_and_report_from_the_command_line(tmp_path, monkeypatch):
+    from coach.config import get_settings
+
+    cases_file = tmp_path / "cases.yaml"
+    cases_file.write_text(
+        "cases:\n" + "".join(
+            f"  - {c.model_dump_json(exclude_none=True, exclude={'constraints'})}\n" for c in CASES
+        )
+    )
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COACH_GUIDANCE_K", "0")
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["eval", "run", "--engines", "scripted", "--cases-dir", str(cases_file), "--out", str(out), "-q"])
+        assert result.exit_code == 0, result.output
+        assert (out / "results.json").is_file() and (out / "report.html").is_file()
+        assert "rewrite eval" in result.output and "scripted @ rewrite/v1" in result.output
+        assert "6 cells" in result.output and "6 computed" not in result.output  # draft cells are never computed
+
+        again = CliRunner().invoke(app, ["eval", "run", "--engines", "scripted", "--cases-dir", str(cases_file), "--out", str(out), "-q"])
+        assert again.exit_code == 0 and "0 computed" in again.output
+
+        rendered = CliRunner().invoke(app, ["eval", "report", str(out / "results.json"), "--out", str(tmp_path / "r.html")])
+        assert rendered.exit_code == 0 and (tmp_path / "r.html").read_text().startswith("<!doctype html>")
+
+        bad = CliRunner().invoke(app, ["eval", "run", "--engines", "gpt", "--cases-dir", str(cases_file), "--out", str(out)])
+        assert bad.exit_code == 2
+        tagged = CliRunner().invoke(app, ["eval", "run", "--cases", "no-such-tag", "--cases-dir", str(cases_file), "--out", str(out)])
+        assert tagged.exit_code == 2
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,140 @@
+"""The agents' page in headless Debian chromium (conftest's `browser`), driven by Playwright against the real server."""
+
+from __future__ import annotations
+
+import pytest
+from api_support import ARTIFACTS, USER_KEY, LiveServer, api_settings
+
+pytestmark = pytest.mark.slow
+
+DRAFT = "hey mate, your order #48213 is delayed again lol. it should be there by 14 March."
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with LiveServer(api_settings(tmp_path_factory.mktemp("web")), warm_up=False) as live:
+        yield live
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server.url + "/")
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _fill(page) -> None:
+    page.get_by_label("Customer's name").fill("Sarah Okafor")
+    page.get_by_label("Customer's message").fill("This is the second time my order is late! I'm really fed up.")
+    page.get_by_label("Past interactions").fill("2026-02-20: order #47990 arrived late, apologised")
+    page.get_by_label("Draft reply").fill(DRAFT)
+
+
+def test_rewrite_shows_the_reply_the_diff_and_the_findings(page):
+    from playwright.sync_api import expect
+
+    page.get_by_text("Settings").click()
+    page.get_by_label("API key").fill(USER_KEY)
+    _fill(page)
+    page.get_by_role("button", name="Rewrite").click()
+
+    expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+    reply = page.locator("#rewrite-text")
+    expect(reply).to_contain_text("#48213")
+    expect(page.locator("#engine-line")).to_contain_text("rules")
+    assert page.locator("#diff del").count() >= 1 and page.locator("#diff ins").count() >= 1
+    assert "mate" in " ".join(page.locator("#diff del").all_inner_texts())
+    expect(page.locator("#findings .badge-error").first).to_be_visible()
+    expect(page.locator("#scores")).to_contain_text("Personalisation")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-rewrite.png"), full_page=True)
+
+    page.get_by_role("button", name="Copy reply").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == reply.inner_text()
+
+
+def test_a_cited_card_opens_in_a_dialog(page):
+    from playwright.sync_api import expect
+
+    page.evaluate(f"sessionStorage.setItem('coach.apiKey', {USER_KEY!r})")
+    page.reload()
+    _fill(page)
+    page.get_by_role("button", name="Rewrite").click()
+    expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+    link = page.locator("#result .card-link").first
+    link.click()
+    dialog = page.locator("#card-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#card-source")).to_contain_text("knowledge/cards/")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+def test_keyboard_shortcut_submits_and_a_missing_key_is_explained(page):
+    from playwright.sync_api import expect
+
+    page.get_by_label("Draft reply").fill(DRAFT)
+    page.get_by_label("Draft reply").press("Control+Enter")
+    expect(page.get_by_role("alert")).to_contain_text("API key")
+    expect(page.get_by_label("API key")).to_be_focused()  # Settings opened on the key field
+    page.get_by_label("API key").fill(USER_KEY)
+    page.get_by_label("API key").press("Control+Enter")
+    expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+    assert page.evaluate("sessionStorage.getItem('coach.apiKey')") == USER_KEY
+
+
+def test_an_empty_draft_is_refused_in_the_page(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Rewrite").click()
+    expect(page.get_by_role("alert")).to_contain_text("draft")
+    expect(page.get_by_label("Draft reply")).to_be_focused()
+    assert page.get_by_label("Draft reply").get_attribute("aria-invalid") == "true"
+
+
+def test_every_control_is_labelled_and_the_page_fits_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input, textarea, select')].filter(e => !e.labels.length).map(e => e.id)"
+    )
+    assert unlabelled == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-narrow.png"), full_page=True)
+    context.close()
+
+
+def test_streamed_text_that_fails_verification_is_replaced_in_the_page(browser, tmp_path, openai_stub):
+    from playwright.sync_api import expect
+
+    from api_support import model_answer
+    from coach.testing.openai_stub import Reply
+
+    good = "Hi Sarah, I'm sorry your order #48213 is delayed again. It should be with you by 14 March."
+    openai_stub.push(Reply(model_answer("Hi Sarah, it should be with you soon."), chunk_delay=0.05), Reply(model_answer(good)))
+    settings = api_settings(tmp_path, api_keys=[], admin_keys=[], model="stub-model", openai_base_url=openai_stub.base_url,
+                            openai_api_key="x", model_retries=0, model_timeout=5, guidance_k=0)  # fmt: skip
+    with LiveServer(settings, warm_up=False) as live:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(live.url + "/")
+        page.get_by_label("Customer's name").fill("Sarah")
+        page.get_by_label("Draft reply").fill(DRAFT)
+        page.get_by_role("button", name="Rewrite").click()
+        expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+        expect(page.locator("#replaced-note")).to_contain_text("replaced")
+        expect(page.locator("#rewrite-text")).to_have_text(good)
+        expect(page.locator("#engine-line")).to_contain_text("llm:stub-model")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-replaced.png"), full_page=True)
+        context.close()
