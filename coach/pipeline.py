@@ -26,7 +26,7 @@ from coach.prompting import (
 )  # fmt: skip
 from coach.analysis.language import guess_language, likely_language
 from coach.schemas import (
-    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Passage, RewriteRequest,
+    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Level, Passage, RewriteRequest,
     RewriteResult, Usage,
 )  # fmt: skip
 from coach.tokens import count_tokens
@@ -218,7 +218,9 @@ def _guidance(run: _Run, analysis: Analysis) -> list[Passage]:
     """The cards the findings point at (no index needed), then what semantic search adds."""
     request, settings = run.request, run.settings
     cards = load_cards(settings.knowledge_dir)
-    linked = [f.card for f in analysis.findings if f.card]
+    severity = {Level.error: 0, Level.warning: 1, Level.suggestion: 2}
+    # Most severe first: when the token budget runs out, it is the suggestions' cards that are left out.
+    linked = [f.card for f in sorted(analysis.findings, key=lambda f: severity[f.level]) if f.card]
     linked += [c.card for c in analysis.checks if c.card and c.applicable and not c.passed]
     passages = [cards[card].passage() for card in dict.fromkeys(linked) if card in cards]
     if settings.guidance_k:

@@ -144,3 +144,18 @@ def test_stream_failure_falls_back_with_a_replaced_event(openai_stub, llm_settin
     replaced = [e.data for e in events if e.kind == "replaced"]
     assert replaced and replaced[0]["engine"] == "rules"
     assert events[-1].data.engine == "rules"
+
+
+@pytest.mark.parametrize(
+    "index",
+    [{"chroma_host": "127.0.0.1", "chroma_port": 9}, {"embeddings": "openai:not-served"}],
+    ids=["chroma-down", "index-missing-or-other-model"],
+)
+def test_guidance_trouble_degrades_to_linked_cards_with_a_note(openai_stub, llm_settings, index):
+    openai_stub.push(answer(GOOD))
+    settings = llm_settings.model_copy(update={"guidance_k": 4, **index})
+    result = run(settings)
+    assert result.engine == "llm:stub-model" and result.rewrite == GOOD
+    assert any("Guidance search unavailable" in note for note in result.notes)
+    system_prompt = openai_stub.chat_requests[0]["messages"][0]["content"]
+    assert "[no-mate-talk]" in system_prompt  # the cards the findings point at still guide the model

@@ -11,7 +11,6 @@ still fails (or whose call fails) is left out of the average and listed in `erro
 
 from __future__ import annotations
 
-import json
 from statistics import fmean, pvariance
 
 from pydantic import BaseModel, Field
@@ -19,10 +18,10 @@ from pydantic import BaseModel, Field
 from coach.config import Settings
 from coach.evals.cache import DiskCache, digest
 from coach.evals.cases import Case
+from coach.models.answer import first_json_object
 from coach.prompting import fence, load_template, render
 
 CRITERIA = ("personal", "respectful", "not_over_familiar", "faithful")
-_DECODER = json.JSONDecoder()
 
 
 class JudgeRun(BaseModel):
@@ -56,21 +55,15 @@ class JudgeError(Exception):
 
 def parse_verdict(content: str) -> JudgeRun:
     """The first JSON object in `content` with an integer 1-5 for every criterion."""
-    start = content.find("{")
-    while start != -1:
-        try:
-            value, _ = _DECODER.raw_decode(content, start)
-        except json.JSONDecodeError:
-            value = None
-        if isinstance(value, dict) and all(k in value for k in CRITERIA):
-            scores = {}
-            for key in CRITERIA:
-                score = value[key]
-                if isinstance(score, bool) or not isinstance(score, (int, float)) or score != int(score) or not 1 <= score <= 5:
-                    raise JudgeError(f"{key} must be an integer from 1 to 5, got {score!r}")
-                scores[key] = int(score)
-            return JudgeRun(scores=scores, reason=str(value.get("reason") or "")[:500])
-        start = content.find("{", start + 1)
+    value = first_json_object(content, tuple(CRITERIA))
+    if value is not None:
+        scores = {}
+        for key in CRITERIA:
+            score = value[key]
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or score != int(score) or not 1 <= score <= 5:
+                raise JudgeError(f"{key} must be an integer from 1 to 5, got {score!r}")
+            scores[key] = int(score)
+        return JudgeRun(scores=scores, reason=str(value.get("reason") or "")[:500])
     raise JudgeError("no JSON object with the four scores")
 
 

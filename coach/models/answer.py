@@ -37,20 +37,26 @@ def parse_answer(content: str, usage: Usage | None = None) -> ModelOutput:
     return ModelOutput(text=text, changes=changes, cites=cites, usage=usage or Usage())
 
 
-def _first_answer_object(content: str) -> _Answer | None:
+def first_json_object(content: str, required: tuple[str, ...]) -> dict | None:
+    """The first JSON object in `content` (prose, code fences and all) that has every `required` key."""
     start = content.find("{")
     while start != -1:
         try:
             value, _ = _DECODER.raw_decode(content, start)
         except json.JSONDecodeError:
             value = None
-        if isinstance(value, dict) and "rewrite" in value:
-            try:
-                return _Answer.model_validate(value)
-            except ValidationError:
-                return None
+        if isinstance(value, dict) and all(key in value for key in required):
+            return value
         start = content.find("{", start + 1)
     return None
+
+
+def _first_answer_object(content: str) -> _Answer | None:
+    value = first_json_object(content, ("rewrite",))
+    try:
+        return _Answer.model_validate(value) if value is not None else None
+    except ValidationError:
+        return None
 
 
 class RewriteFieldStream:
