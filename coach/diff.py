@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
+# A word with the white space after it is one token (leading white space is a token of its own): half as
+# many tokens as splitting spaces apart, and none of them so common that matching turns quadratic.
+_TOKEN = re.compile(r"\S+\s*|\s+")
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     old, new = _TOKEN.findall(before), _TOKEN.findall(after)
     runs: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new).get_opcodes():
         if op == "equal":
             _append(runs, "=", "".join(old[i1:i2]))
         else:

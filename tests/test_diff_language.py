@@ -10,8 +10,13 @@ from coach.diff import word_diff
 
 def test_word_diff_marks_removed_and_added_words():
     diff = word_diff("hey mate, your order #48213 is late", "Hi Sarah, your order #48213 is late")
-    assert ("-", "hey mate,") in diff and ("+", "Hi Sarah,") in diff
-    assert diff[-1] == ("=", " your order #48213 is late")
+    assert diff == [("-", "hey mate, "), ("+", "Hi Sarah, "), ("=", "your order #48213 is late")]
+
+
+def test_a_one_word_insert_in_a_long_text_is_one_change():
+    words = [f"word{n % 400}" for n in range(2000)]
+    before, after = " ".join(words), " ".join(words[:1000] + ["changed"] + words[1000:])
+    assert [op for op, _ in word_diff(before, after)] == ["=", "+", "="]
 
 
 @given(st.text(max_size=80), st.text(max_size=80))
