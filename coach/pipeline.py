@@ -33,6 +33,7 @@ from coach.tokens import count_tokens
 from coach.verify import Verdict, verify
 
 log = logging.getLogger("coach.rewrite")
+MIN_PASSAGE_TOKENS = 200  # about the smallest card with its title; less room than this cannot take a searched passage
 
 
 @dataclass
@@ -223,7 +224,11 @@ def _guidance(run: _Run, analysis: Analysis) -> list[Passage]:
     linked = [f.card for f in sorted(analysis.findings, key=lambda f: severity[f.level]) if f.card]
     linked += [c.card for c in analysis.checks if c.card and c.applicable and not c.passed]
     passages = [cards[card].passage() for card in dict.fromkeys(linked) if card in cards]
-    if settings.guidance_k:
+    linked_text, _ = guidance_block(passages, settings.guidance_tokens)
+    room = settings.guidance_tokens - (count_tokens(linked_text) if passages else 0)
+    # Searched passages only go where the linked cards leave room; when they fill the budget, embedding
+    # the query would be wasted work (it is most of the pipeline's own time).
+    if settings.guidance_k and room >= MIN_PASSAGE_TOKENS:
         try:
             from coach.knowledge.search import search  # loads the embedder; only LLM rewrites need it
 

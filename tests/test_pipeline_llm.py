@@ -153,9 +153,17 @@ def test_stream_failure_falls_back_with_a_replaced_event(openai_stub, llm_settin
 )
 def test_guidance_trouble_degrades_to_linked_cards_with_a_note(openai_stub, llm_settings, index):
     openai_stub.push(answer(GOOD))
-    settings = llm_settings.model_copy(update={"guidance_k": 4, **index})
+    settings = llm_settings.model_copy(update={"guidance_k": 4, "guidance_tokens": 4000, **index})
     result = run(settings)
     assert result.engine == "llm:stub-model" and result.rewrite == GOOD
     assert any("Guidance search unavailable" in note for note in result.notes)
     system_prompt = openai_stub.chat_requests[0]["messages"][0]["content"]
     assert "[no-mate-talk]" in system_prompt  # the cards the findings point at still guide the model
+
+
+def test_search_is_skipped_when_the_findings_cards_fill_the_budget(openai_stub, llm_settings):
+    openai_stub.push(answer(GOOD))
+    # An unreachable Chroma would leave a note if the search ran at all.
+    settings = llm_settings.model_copy(update={"guidance_k": 4, "guidance_tokens": 600, "chroma_host": "127.0.0.1", "chroma_port": 9})
+    result = run(settings)
+    assert result.engine == "llm:stub-model" and not result.notes
