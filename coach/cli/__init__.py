@@ -25,6 +25,7 @@ from coach.cli import rewrite as _rewrite  # noqa: E402,F401
 from coach.cli import serve as _serve  # noqa: E402,F401
 from coach.cli import eval_lint as _eval_lint  # noqa: E402,F401
 from coach.cli import eval_run as _eval_run  # noqa: E402,F401
+from coach.cli import bench as _bench  # noqa: E402,F401
 
 
 def main() -> None:

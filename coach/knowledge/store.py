@@ -33,13 +33,13 @@ _lock = threading.Lock()
 
 
 def client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     key = (settings.chroma_host, settings.chroma_port) if settings.uses_chroma_server else (str(settings.data_dir),)
     with _lock:
         if key not in _clients:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)  # built once per client: it is not cheap
             try:
                 if settings.uses_chroma_server:
                     _clients[key] = chromadb.HttpClient(
