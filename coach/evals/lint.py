@@ -56,18 +56,10 @@ class SplitScores(BaseModel):
     f1: float
 
 
-class LintEvalReport(BaseModel):
+class LintEvalReport(SplitScores):
     detector: str = DETECTOR
-    sentences: int
     positives: int
     negatives: int
-    true_positives: int
-    false_positives: int
-    false_negatives: int
-    true_negatives: int
-    precision: float
-    recall: float
-    f1: float
     rule_agreement: float = Field(description="Share of flagged positives with a rule label where that rule fired.")
     splits: dict[str, SplitScores] = Field(default_factory=dict, description="The same scores per split.")
     misclassified: list[SentenceResult]
