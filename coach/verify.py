@@ -32,7 +32,7 @@ def verify(request: RewriteRequest, draft_analysis: Analysis, text: str, secrets
     """`secrets`: text that must never reach a customer, e.g. lines of the system prompt."""
     context = request.context
     analysis = analyse(text, context)
-    facts = compare_facts(request.draft, text, context)
+    facts = compare_facts(request.draft, text, context, draft_facts=draft_analysis.facts, rewrite_facts=analysis.facts)
     violations: list[str] = []
 
     if not text.strip():

@@ -13,11 +13,20 @@ from coach.analysis.regions import Region, mask, protected_regions
 from coach.schemas import Commitment, Context, Fact, FactChange, FactCheck
 
 
-def compare_facts(draft: str, rewrite: str, context: Context | None = None) -> FactCheck:
+def compare_facts(
+    draft: str,
+    rewrite: str,
+    context: Context | None = None,
+    *,
+    draft_facts: list[Fact] | None = None,
+    rewrite_facts: list[Fact] | None = None,
+) -> FactCheck:
+    """`draft_facts` / `rewrite_facts`: what `extract_facts` gave for those texts with the context's locale,
+    when the caller has it already (an `Analysis` holds exactly that), so it is not extracted twice."""
     context = context or Context()
     locale = context.locale
-    draft_facts = _unique(extract_facts(draft, locale))
-    rewrite_facts = _unique(extract_facts(rewrite, locale))
+    draft_facts = _unique(extract_facts(draft, locale) if draft_facts is None else draft_facts)
+    rewrite_facts = _unique(extract_facts(rewrite, locale) if rewrite_facts is None else rewrite_facts)
     context_facts = _context_facts(context)
 
     kept = [f for f in draft_facts if any(same_fact(f, r) for r in rewrite_facts)]

@@ -91,7 +91,7 @@ def _facts_hold(request: RewriteRequest, draft_facts: list[Fact], rewrite: str) 
         any(same_fact(r, f) for f in draft_facts) for r in found
     ):
         return True
-    return compare_facts(request.draft, rewrite, request.context).ok
+    return compare_facts(request.draft, rewrite, request.context, draft_facts=draft_facts, rewrite_facts=found).ok
 
 
 def _limit(request: RewriteRequest) -> int:
