@@ -300,17 +300,7 @@ def plots(results: dict, out: Path, suffix: str = "") -> tuple[list[str], str | 
                 sizes = [r["size"] for r in rows]
                 ax.plot(sizes, [r["search_ms"]["p50"] for r in rows], style, label=f"search() p50, {mode}")
                 ax.plot(sizes, [r["query_ms"]["p50"] for r in rows], style, alpha=0.5, label=f"collection.query p50, {mode}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("chunks in the collection")
-        ax.set_ylabel("ms")
-        ax.set_title("Search latency against index size")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / f"retrieval{suffix}.png", dpi=110)
-        plt.close(fig)
-        made.append(f"retrieval{suffix}.png")
+        made.append(_save_log_log(plt, fig, ax, "chunks in the collection", "ms", "Search latency against index size", out / f"retrieval{suffix}.png"))
     ingest = results.get("ingest") or {}
     corpora = [c for c in ingest.get("corpora", []) if c.get("ingest_s")]
     if len(corpora) >= 2:
@@ -322,18 +312,23 @@ def plots(results: dict, out: Path, suffix: str = "") -> tuple[list[str], str | 
         for c in corpora:
             if c.get("estimated"):
                 ax.plot([c["chunks"]], [c["ingest_s"]["p50"]], "o", mfc="white", color="C0")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("chunks")
-        ax.set_ylabel("seconds")
-        ax.set_title("Ingest time against corpus size")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / f"ingest{suffix}.png", dpi=110)
-        plt.close(fig)
-        made.append(f"ingest{suffix}.png")
+        made.append(_save_log_log(plt, fig, ax, "chunks", "seconds", "Ingest time against corpus size", out / f"ingest{suffix}.png"))
     return made, None
+
+
+def _save_log_log(plt, fig, ax, xlabel: str, ylabel: str, title: str, path: Path) -> str:
+    """Finish a log-log plot the way every bench plot looks, write it, and return its file name."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
 
 
 def rich_summary(results: dict):
