@@ -14,8 +14,8 @@ import uvicorn
 from coach.api import create_app
 from coach.config import Settings
 
-USER_KEY = "user-key-0123456789"
-ADMIN_KEY = "admin-key-9876543210"
+USER_KEY = "test-user-key-0123456789"
+ADMIN_KEY = "test-admin-key-9876543210"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 DRAFT = "hey mate, your order #48213 is delayed again lol. it should be there by 14 March."

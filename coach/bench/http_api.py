@@ -31,7 +31,7 @@ from coach.bench.common import child_env, free_port, stop, summarise, venv_bin, 
 STUB_MODEL = "gpt-4o-mini"
 
 
-def _start_stub(work: Path, latency: float) -> tuple[subprocess.Popen, str, Path]:
+def start_stub(work: Path, latency: float) -> tuple[subprocess.Popen, str, Path]:
     import sys
 
     from coach.bench.samples import TYPICAL_ANSWER, answer_json
@@ -51,7 +51,7 @@ def _start_stub(work: Path, latency: float) -> tuple[subprocess.Popen, str, Path
     return proc, base, log
 
 
-def _start_server(work: Path, index: Path, collection: str, stub_base: str, workers: int) -> tuple[subprocess.Popen, str, Path]:
+def start_server(work: Path, index: Path, collection: str, stub_base: str, workers: int) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     log = work / f"coach-serve-{workers}.log"
     env = child_env(
@@ -136,13 +136,13 @@ def run(work: Path, index_settings, quick: bool = False, log=print) -> dict:
         "rewrite-rules": ("/v1/rewrite", request_body("typical", "rules"), "rules"),
         "rewrite-llm": ("/v1/rewrite", request_body("typical", "llm"), f"llm:{STUB_MODEL}"),
     }
-    stub, stub_base, _ = _start_stub(work, latency)
+    stub, stub_base, _ = start_stub(work, latency)
     rows: list[dict] = []
     starts: dict[str, float] = {}
     try:
         for workers in workers_list:
             started = time.perf_counter()
-            server, url, server_log = _start_server(work, index, index_settings.collection, stub_base, workers)
+            server, url, server_log = start_server(work, index, index_settings.collection, stub_base, workers)
             starts[str(workers)] = round(time.perf_counter() - started, 1)
             try:
                 for name, (path, body, engine) in endpoints.items():

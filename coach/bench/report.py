@@ -87,6 +87,18 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
                          f"p95 {_fmt(best['latency_ms']['p95'])} ms", "", "–"))  # fmt: skip
         rows.append(("HTTP errors, whole matrix", f"{http['total_errors']} ({http['total_fallbacks']} LLM fallbacks)", "0",
                      verdict(http["total_errors"] == 0)))  # fmt: skip
+    load = results.get("load") or {}
+    if load.get("hold"):
+        hold, memory, failures = load["hold"], load["memory"], load["failures"]
+        knee = f"{load['knee_clients']} clients" if load["knee_clients"] else f"none up to {load['levels'][-1]} clients"
+        rows.append(("load test: where p95 doubles", f"{knee} (p95 {_fmt(load['ramp'][-1]['latency_ms']['p95'])} ms vs "
+                     f"{_fmt(load['ramp'][0]['latency_ms']['p95'])} ms for one client)", "", "–"))  # fmt: skip
+        rows.append((f"load test: {load['hold_clients']} clients held {load['hold_s']:.0f} s, {load['workers']} worker(s)",
+                     f"{hold['requests']:,} requests, {_fmt(hold['rps'])} req/s, p95 {_fmt(hold['latency_ms']['p95'])} ms; "
+                     f"5xx {failures['status_5xx']}, transport errors {failures['transport_errors']}, "
+                     f"unexpected status {failures['unexpected_status']}, tracebacks {failures['server_tracebacks']}; "
+                     f"RSS {_fmt(memory['rss_start_mib'])} -> {_fmt(memory['rss_end_mib'])} MiB",
+                     "0 errors, memory flat", verdict(load["passed"])))  # fmt: skip
     tokens = results.get("tokens") or {}
     if tokens.get("ratio"):
         ratio = tokens["ratio"]["p50"]
@@ -105,6 +117,9 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
         if isinstance(value, dict) and value.get("error"):
             rows.append((f"{area}", "FAILED: " + value["error"].splitlines()[0][:120], "", "–"))
     return rows
+
+
+_TITLES = {"http": "HTTP", "load": "Load test"}
 
 
 def markdown(results: dict) -> str:
@@ -133,13 +148,13 @@ def markdown(results: dict) -> str:
     ]
     sections = [
         ("analysis", _analysis_md), ("ingest", _ingest_md), ("retrieval", _retrieval_md), ("pipeline", _pipeline_md),
-        ("rules", _rules_md), ("http", _http_md), ("tokens", _tokens_md),
+        ("rules", _rules_md), ("http", _http_md), ("load", _load_md), ("tokens", _tokens_md),
     ]  # fmt: skip
     for name, render in sections:
         data = results.get(name)
         if not data:
             continue
-        out += ["", f"## {name.capitalize() if name != 'http' else 'HTTP'}", ""]
+        out += ["", f"## {_TITLES.get(name, name.capitalize())}", ""]
         if data.get("started"):
             out += [f"_Started {data['started']}, load average {data.get('load_average_at_start')}, took {data.get('seconds')} s._", ""]
         if data.get("error"):
@@ -258,6 +273,30 @@ def _http_md(data: dict) -> list[str]:
             _table(["workers", "endpoint", "clients", "requests", "req/s", "p50 ms", "p95 ms", "errors", "LLM fallbacks"], rows), ""]  # fmt: skip
 
 
+def _load_md(data: dict) -> list[str]:
+    def row(label, r):
+        return [label, r["requests"], r["rps"], _fmt(r["latency_ms"]["p50"]), _fmt(r["latency_ms"]["p95"]), r["status_5xx"],
+                r["transport_errors"], r["unexpected_status"], r["llm_fallbacks"]]  # fmt: skip
+
+    header = ["phase", "requests", "req/s", "p50 ms", "p95 ms", "5xx", "transport errors", "unexpected status", "LLM fallbacks"]
+    rows = [row(f"ramp, {r['clients']} client(s), {data['step_s']} s", r) for r in data["ramp"]]
+    rows.append(row(f"hold, {data['hold_clients']} clients, {data['hold_s']:.0f} s", data["hold"]))
+    memory = data["memory"]
+    kinds = ", ".join(f"{k} {v}" for k, v in data["stream"]["by_kind"].items())
+    return [
+        f"{data['workers']} uvicorn worker(s). The clients cycle through {data['stream']['calls']} calls ({kinds}).", "",
+        _table(header, rows), "",
+        f"Memory of the server's process tree during the hold: {memory['rss_start_mib']} MiB at the start, "
+        f"{memory['rss_end_mib']} MiB at the end (max {memory['rss_max_mib']}), growth {memory['growth_mib']} MiB "
+        f"(allowed {memory['allowed_growth_mib']}), fitted slope {memory['slope_mib_per_min']} MiB/min: "
+        f"{'flat' if memory['flat'] else 'NOT flat'}. Server log tracebacks: {data['failures']['server_tracebacks']}.", "",
+        "The hold in windows:", "",
+        _table(["from s", "requests", "req/s", "p50 ms", "p95 ms", "5xx"],
+               [[w["from_s"], w["requests"], w["rps"], _fmt(w["latency_ms"]["p50"]), _fmt(w["latency_ms"]["p95"]), w["status_5xx"]]
+                for w in data["hold_windows"]]), "",
+    ]  # fmt: skip
+
+
 def _tokens_md(data: dict) -> list[str]:
     r, a = _pm(data["prompt_tokens_retrieval"], 0), _pm(data["prompt_tokens_paste_all"], 0)
     gr, ga = _pm(data["guidance_tokens_retrieval"], 0), _pm(data["guidance_tokens_paste_all"], 0)
@@ -313,7 +352,38 @@ def plots(results: dict, out: Path, suffix: str = "") -> tuple[list[str], str | 
             if c.get("estimated"):
                 ax.plot([c["chunks"]], [c["ingest_s"]["p50"]], "o", mfc="white", color="C0")
         made.append(_save_log_log(plt, fig, ax, "chunks", "seconds", "Ingest time against corpus size", out / f"ingest{suffix}.png"))
+    load = results.get("load") or {}
+    if load.get("memory_samples"):
+        made.append(_load_plot(plt, load, out / f"load{suffix}.png"))
     return made, None
+
+
+def _load_plot(plt, load: dict, path: Path) -> str:
+    fig, (ramp_ax, hold_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    clients = [r["clients"] for r in load["ramp"]]
+    ramp_ax.plot(clients, [r["latency_ms"]["p95"] for r in load["ramp"]], "o-", label="p95")
+    ramp_ax.plot(clients, [r["latency_ms"]["p50"] for r in load["ramp"]], "s--", label="p50")
+    ramp_ax.axhline(2 * load["ramp"][0]["latency_ms"]["p95"], color="grey", ls=":", label="2x one-client p95")
+    ramp_ax.set_xscale("log", base=2)
+    ramp_ax.set_xticks(clients, [str(c) for c in clients])
+    ramp_ax.set(xlabel="concurrent clients", ylabel="ms", title="Ramp: latency against clients")
+    ramp_ax.legend(fontsize=8)
+    ramp_ax.grid(True, alpha=0.3)
+    times, rss = zip(*load["memory_samples"], strict=True)
+    hold_ax.plot(times, rss, "-", color="C2", label="server RSS (MiB)")
+    hold_ax.set(xlabel="seconds into the hold", ylabel="MiB", title=f"Hold at {load['hold_clients']} clients",
+                ylim=(0, max(rss) * 1.15))
+    latency_ax = hold_ax.twinx()
+    latency_ax.plot([w["from_s"] for w in load["hold_windows"]], [w["latency_ms"]["p95"] for w in load["hold_windows"]],
+                    "o:", color="C3", label="p95 ms per window")  # fmt: skip
+    latency_ax.set_ylabel("p95 ms")
+    hold_ax.legend(loc="lower left", fontsize=8)
+    latency_ax.legend(loc="lower right", fontsize=8)
+    hold_ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
 
 
 def _save_log_log(plt, fig, ax, xlabel: str, ylabel: str, title: str, path: Path) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from coach.bench.common import machine_info, one_core
 from coach.config import PROJECT_ROOT
 
-AREAS = ("analysis", "rules", "tokens", "pipeline", "retrieval", "ingest", "http")
+AREAS = ("analysis", "rules", "tokens", "pipeline", "retrieval", "ingest", "http", "load")
 DEFAULT_OUT = PROJECT_ROOT / "bench" / "results"
 
 
@@ -87,6 +87,7 @@ def _run_areas(areas: list[str], results: dict, quick: bool, out: Path, prices: 
             "retrieval": lambda: _area("retrieval").run(work, quick=quick, log=log),
             "ingest": lambda: _area("ingest").run(work, quick=quick, log=log),
             "http": lambda: _area("http_api").run(work, guidance_index(), quick=quick, log=log),
+            "load": lambda: _area("load").run(work, guidance_index(), quick=quick, log=log),
         }
         for area in areas:
             log(f"bench: {area} ...")

@@ -9,7 +9,7 @@ import typer
 
 from coach.cli import app
 
-_AREAS = "analysis, rules, tokens, pipeline, retrieval, ingest, http"
+_AREAS = "analysis, rules, tokens, pipeline, retrieval, ingest, http, load"
 
 
 @app.command("bench")
@@ -27,7 +27,7 @@ def bench_command(
         Path | None, typer.Option(help="Price table, USD per 1M tokens (default bench/prices.toml).", dir_okay=False)
     ] = None,
 ) -> None:
-    """Benchmark ingest, retrieval, pipeline overhead, the rules engine, the HTTP API and token cost."""
+    """Benchmark ingest, retrieval, pipeline overhead, the rules engine, the HTTP API, a load test and token cost."""
     from rich.console import Console
 
     from coach.bench.runner import AREAS, run_bench
