@@ -127,3 +127,11 @@ def test_eval_lint_reports_precision_and_recall():
     assert report["precision"] >= 0.95 and report["recall"] >= 0.9
     text = runner.invoke(app, ["eval", "lint"])
     assert "precision" in text.output and "recall" in text.output
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"coach {version('coach')}"

@@ -14,6 +14,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"coach {version('coach')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Rewrite support replies so customers feel treated as people — warm, professional, facts intact."""
+
+
 eval_app = typer.Typer(help="Measure coach: retrieval quality, lint accuracy, rewrite quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
