@@ -85,7 +85,7 @@ CARD = {"id": "no-mate-talk", "title": "No mate-talk", "source": "knowledge/card
         "tags": ["familiarity"], "body": "Friendly is not the same as familiar ..."}  # fmt: skip
 INGEST_REQUEST = {
     "update": _example("Index what changed", {"rebuild": False}),
-    "rebuild": _example("Drop and rebuild the index", {"rebuild": True}),
+    "rebuild": _example("Rebuild the index from scratch", {"rebuild": True}),
 }
 INGEST_REPORT = {"files": 23, "chunks": 41, "added": 2, "removed": 1, "unchanged": 39, "tokens": 9120, "seconds": 1.8,
                  "skipped": {}}  # fmt: skip

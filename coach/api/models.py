@@ -55,7 +55,11 @@ class Card(CardSummary):
 class IngestCall(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rebuild: bool = Field(default=False, description="Drop the index first (e.g. after changing the embedding model).")
+    rebuild: bool = Field(
+        default=False,
+        description="Rebuild from scratch into a new collection, swapped in when complete (e.g. after changing the "
+        "embedding model).",
+    )
 
 
 class Health(BaseModel):

@@ -27,7 +27,10 @@ def ingest(
     paths: Annotated[
         list[Path] | None, typer.Argument(exists=True, help="Files or folders to index (default: knowledge/).")
     ] = None,
-    rebuild: Annotated[bool, typer.Option(help="Drop the index first, e.g. after changing the embedding model.")] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(help="Rebuild from scratch (e.g. a new embedding model); the old index serves until the new one is complete."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Index guidance articles (.md, .txt, .html) into the vector store."""

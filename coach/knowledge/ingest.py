@@ -4,7 +4,8 @@ Chunk ids are derived from the file and the chunk's content, so re-ingesting an
 unchanged file touches nothing, a changed file has exactly its changed chunks
 replaced, and files deleted from an ingested folder lose their chunks. New
 chunks are written before stale ones are deleted, so a crash part-way leaves
-the previous index searchable and the next run converges.
+the previous index searchable and the next run converges. A rebuild indexes
+into a staging collection and swaps it in only when it is complete.
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ from coach.config import Settings
 from coach.knowledge.embed import Embedder, get_embedder
 from coach.knowledge.loader import Document, LoadError, discover, display_path, load_document, source_path
 from coach.knowledge.split import Chunk, split_document
-from coach.knowledge.store import drop_collection, open_collection
+from coach.knowledge.store import begin_rebuild, finish_rebuild, open_collection
 from coach.schemas import IngestReport
-
-# Chunks are embedded and written in batches of about this many, across files.
-
 
 def chunk_id(source: str, chunk: Chunk, occurrence: int) -> str:
     digest = hashlib.sha256(f"{source}\x00{chunk.section}\x00{chunk.text}".encode()).hexdigest()[:32]
@@ -108,8 +106,9 @@ def ingest(
     started = time.perf_counter()
     embedder = get_embedder(settings)
     if rebuild:
-        drop_collection(settings)
-    collection = open_collection(settings, embedder.name, create=True)
+        collection = begin_rebuild(settings, embedder.name)
+    else:
+        collection = open_collection(settings, embedder.name, create=True)
 
     report = IngestReport()
     missing = [p for p in paths if not p.exists()]
@@ -142,6 +141,8 @@ def ingest(
             writer.stale += sorted(ids)
             report.removed += len(ids)
     writer.flush()
+    if rebuild:
+        finish_rebuild(settings, collection)
 
     report.seconds = round(time.perf_counter() - started, 3)
     return report

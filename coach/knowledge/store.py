@@ -3,6 +3,7 @@
 Embedded (a persistent directory) by default; a Chroma server when CHROMA_HOST
 is set. The collection records which embedding model built it: vectors from two
 models are not comparable, so a mismatch is an error, never a silent bad search.
+A rebuild fills a staging collection and swaps it in at the end.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def client(settings: Settings):
         return _clients[key]
 
 
+REBUILD_SUFFIX = "__rebuild"
+
+
 def open_collection(settings: Settings, embedding_model: str, create: bool = False):
     """The guidance collection, checked against the embedding model in use."""
     if not create and not settings.uses_chroma_server and not settings.data_dir.is_dir():
@@ -65,22 +69,14 @@ def open_collection(settings: Settings, embedding_model: str, create: bool = Fal
         raise IndexMissing(f"no guidance index at {settings.data_dir} yet: run `coach ingest` first")
     chroma = client(settings)
     try:
-        if create:
-            collection = chroma.get_or_create_collection(
-                settings.collection,
-                embedding_function=None,
-                metadata={"embedding_model": embedding_model},
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-        else:
-            collection = chroma.get_collection(settings.collection, embedding_function=None)
+        collection = _get(chroma, settings.collection) or _finish_interrupted_swap(chroma, settings)
+        if collection is None:
+            if not create:
+                raise IndexMissing(f"no guidance index named {settings.collection!r} yet: run `coach ingest` first")
+            collection = _create(chroma, settings.collection, embedding_model)
     except StoreError:
         raise
     except Exception as exc:
-        if not create and "does not exist" in str(exc).lower():
-            raise IndexMissing(
-                f"no guidance index named {settings.collection!r} yet: run `coach ingest` first"
-            ) from exc
         raise StoreError(f"Chroma failed: {exc}") from exc
 
     built_with = (collection.metadata or {}).get("embedding_model")
@@ -93,10 +89,59 @@ def open_collection(settings: Settings, embedding_model: str, create: bool = Fal
     return collection
 
 
-def drop_collection(settings: Settings) -> None:
+def begin_rebuild(settings: Settings, embedding_model: str):
+    """An empty staging collection for a rebuild to fill while the live index stays searchable."""
+    chroma = client(settings)
+    staging = settings.collection + REBUILD_SUFFIX
+    try:
+        if _get(chroma, staging) is not None:  # what a rebuild that crashed part-way left behind
+            chroma.delete_collection(staging)
+        return _create(chroma, staging, embedding_model)
+    except Exception as exc:
+        raise StoreError(f"Chroma failed: {exc}") from exc
+
+
+def finish_rebuild(settings: Settings, staged) -> None:
+    """Swap the filled staging collection in for the live one.
+
+    It is marked complete before the live collection is deleted, so a crash between the delete and
+    the rename leaves a collection that the next open finishes swapping in, never an empty index.
+    """
     chroma = client(settings)
     try:
-        chroma.delete_collection(settings.collection)
+        staged.modify(metadata={**(staged.metadata or {}), "rebuild": "complete"})
+        if _get(chroma, settings.collection) is not None:
+            chroma.delete_collection(settings.collection)
+        staged.modify(name=settings.collection)
     except Exception as exc:
-        if "does not exist" not in str(exc).lower():
-            raise StoreError(f"Chroma failed: {exc}") from exc
+        raise StoreError(f"Chroma failed: {exc}") from exc
+
+
+def _finish_interrupted_swap(chroma, settings: Settings):
+    staged = _get(chroma, settings.collection + REBUILD_SUFFIX)
+    if staged is None or (staged.metadata or {}).get("rebuild") != "complete":
+        return None
+    try:
+        staged.modify(name=settings.collection)
+    except Exception:  # another process finished the swap first
+        pass
+    return _get(chroma, settings.collection)
+
+
+def _get(chroma, name: str):
+    """The collection by that name, or None."""
+    try:
+        return chroma.get_collection(name, embedding_function=None)
+    except Exception as exc:
+        if "does not exist" in str(exc).lower():
+            return None
+        raise
+
+
+def _create(chroma, name: str, embedding_model: str):
+    return chroma.get_or_create_collection(
+        name,
+        embedding_function=None,
+        metadata={"embedding_model": embedding_model},
+        configuration={"hnsw": {"space": "cosine"}},
+    )
