@@ -103,6 +103,8 @@ class PersonalCheck(BaseModel):
 
 
 class Emotion(BaseModel):
+    model_config = ConfigDict(frozen=True)  # detection is cached per text, so results share these
+
     name: str = Field(description="anger, frustration, worry, urgency, sadness or gratitude.")
     score: float = Field(ge=0, le=1)
     cues: list[str] = Field(default_factory=list)
@@ -110,6 +112,8 @@ class Emotion(BaseModel):
 
 class Fact(BaseModel):
     """A protected fact: a value a rewrite must carry over unchanged."""
+
+    model_config = ConfigDict(frozen=True)  # extraction is cached, so one Fact may be shared by many results
 
     kind: str = Field(description="order, ticket, tracking, product_code, reference, amount, percentage, date, time, duration, url, email, phone.")
     value: str = Field(description="As written in the text.")
@@ -124,6 +128,8 @@ class FactChange(BaseModel):
 
 
 class Commitment(BaseModel):
+    model_config = ConfigDict(frozen=True)  # shared between results by the fact guard's cache
+
     kind: str = Field(description="refund, replacement, compensation, guarantee or deadline.")
     text: str
     start: int = Field(ge=0)

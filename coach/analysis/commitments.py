@@ -38,10 +38,13 @@ def load_commitment_lexicon(directory: Path | None = None) -> CommitmentLexicon:
 
 def find_commitments(text: str, lexicon_: CommitmentLexicon | None = None) -> list[Commitment]:
     lex = lexicon_ or load_commitment_lexicon()
+    kinds = {kind: regex for kind, regex in lex.kinds.items() if regex.search(text)}  # most texts have none or one
+    if not kinds:
+        return []
     found: list[Commitment] = []
     for sentence in sentence_spans(text):
         clauses = _clauses(text, sentence.start, sentence.end, lex.clause_breaks)
-        for kind, regex in lex.kinds.items():
+        for kind, regex in kinds.items():
             for match in regex.finditer(text, sentence.start, sentence.end):
                 clause_start, clause_end = next((s, e) for s, e in clauses if s <= match.start() < e)
                 if lex.negation.search(text, clause_start, clause_end):

@@ -23,6 +23,12 @@ class DataError(ValueError):
     """A rule or lexicon file is missing or malformed."""
 
 
+@lru_cache(maxsize=64)
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, remembered: data is looked up on every analysis, and resolving costs system calls."""
+    return path.resolve()
+
+
 def rules_dir() -> Path:
     return get_settings().knowledge_dir / "rules"
 
@@ -50,4 +56,4 @@ def _lexicon_at(path: Path) -> Any:
 
 def lexicon(name: str, directory: Path | None = None) -> Any:
     """The parsed contents of `<lexicons>/<name>.yaml` (a list or a mapping)."""
-    return _lexicon_at((directory or lexicons_dir()).resolve() / f"{name}.yaml")
+    return _lexicon_at(resolved(directory or lexicons_dir()) / f"{name}.yaml")

@@ -53,6 +53,17 @@ class Document:
             where.setdefault(word, []).append(i)
         return words, starts, where
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """The distinct lower-cased words of `masked`."""
+        return frozenset(self._index[2])
+
+    @cached_property
+    def pairs(self) -> frozenset[str]:
+        """The distinct pairs of consecutive words ("as i"), as `positions` keys them."""
+        words = self._index[0]
+        return frozenset(f"{a} {b}" for a, b in zip(words, words[1:]))
+
     def positions(self, key: str) -> list[int]:
         """Start offsets of a word ("sorry"), a word pair ("as i") or any word with a prefix ("haha*").
 

@@ -116,7 +116,17 @@ def detect_emotions(text: str | None, lexicon_: EmotionLexicon | None = None) ->
     """Emotions present in `text`, strongest first."""
     if not text or not text.strip():
         return []
-    lex = lexicon_ or load_emotion_lexicon()
+    if lexicon_ is None:
+        return list(_detect_cached(text))
+    return _detect(text, lexicon_)
+
+
+@lru_cache(maxsize=128)  # a draft and its rewrite are analysed against the same customer message
+def _detect_cached(text: str) -> tuple[Emotion, ...]:
+    return tuple(_detect(text, load_emotion_lexicon()))
+
+
+def _detect(text: str, lex: EmotionLexicon) -> list[Emotion]:
     raw: dict[str, float] = {}
     cues: dict[str, list[str]] = {}
     complaints: list[int] = []  # where the anger and frustration cues start
@@ -190,7 +200,17 @@ def _boost_for_shouting(text: str, raw: dict[str, float], cues: dict[str, list[s
 
 def acknowledged(emotion: str, reply: str, lexicon_: EmotionLexicon | None = None) -> str | None:
     """The phrase in `reply` that acknowledges `emotion`, if any."""
-    lex = lexicon_ or load_emotion_lexicon()
+    if lexicon_ is None:
+        return _acknowledged(emotion, reply)
+    return _find_acknowledgement(emotion, reply, lexicon_)
+
+
+@lru_cache(maxsize=256)  # analysis and the rules engine ask the same question of the same text
+def _acknowledged(emotion: str, reply: str) -> str | None:
+    return _find_acknowledgement(emotion, reply, load_emotion_lexicon())
+
+
+def _find_acknowledgement(emotion: str, reply: str, lex: EmotionLexicon) -> str | None:
     patterns = [lex.acknowledge.get(emotion)]
     if emotion in NEGATIVE:
         patterns.append(lex.acknowledge.get("any"))

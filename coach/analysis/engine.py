@@ -30,7 +30,8 @@ _EXCEPTION_REACH = 60  # characters either side of a hit where an exception phra
 class CompiledRule:
     __slots__ = (
         "id", "category", "level", "kind", "sentence_scope", "message", "suggestion", "card", "max", "requires",
-        "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "key_regexes", "exceptions", "conditions", "swap",
+        "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "word_keys", "pair_keys", "key_regexes",
+        "exceptions", "conditions", "swap",
     )  # fmt: skip
 
     def __init__(self, rule: Rule) -> None:
@@ -52,6 +53,8 @@ class CompiledRule:
         self.phrases_by_key: dict[str, list[str]] = {}
         for phrase in word_phrases:
             self.phrases_by_key.setdefault(phrase_key(phrase), []).append(phrase)
+        self.word_keys = frozenset(k for k in self.phrases_by_key if " " not in k)
+        self.pair_keys = frozenset(k for k in self.phrases_by_key if " " in k)
         self.key_regexes: dict[str, re.Pattern[str]] = {}
 
         exceptions = ([phrases_pattern(rule.exceptions)] if rule.exceptions else []) + list(rule.exception_patterns)
@@ -102,7 +105,7 @@ class CompiledRule:
     def _text_matches(self, doc: Document) -> list[re.Match[str]]:
         found: list[re.Match[str]] = []
         if self.phrases_by_key:
-            candidates = sorted((p, key) for key in self.phrases_by_key for p in doc.positions(key))
+            candidates = sorted((p, key) for key in self._present_keys(doc) for p in doc.positions(key))
             last_end = -1
             for position, key in candidates:
                 if position < last_end:
@@ -118,6 +121,10 @@ class CompiledRule:
             found.sort(key=lambda m: m.start())
         return found
 
+    def _present_keys(self, doc: Document) -> list[str]:
+        """The phrase keys the document has: two set intersections rule out the rest."""
+        return [*(self.word_keys & doc.words), *(self.pair_keys & doc.pairs)]
+
     def _key_regex(self, key: str) -> re.Pattern[str]:
         """The phrases that start with `key`, compiled on first use, so start-up stays fast."""
         regex = self.key_regexes.get(key)
@@ -128,7 +135,7 @@ class CompiledRule:
     def _candidate_sentences(self, doc: Document) -> list[Span]:
         if self.scan_regex is not None and not self.requires:
             return doc.sentences
-        positions = [p for key in (*self.phrases_by_key, *self.requires) for p in doc.positions(key)]
+        positions = [p for key in (*self._present_keys(doc), *self.requires) for p in doc.positions(key)]
         sentences = {doc.sentence_at(p) for p in positions}
         return sorted((s for s in sentences if s.end > s.start), key=lambda s: s.start)
 

@@ -7,6 +7,8 @@ promise the draft did not make), and protected regions (quoted lines, signature)
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from coach.analysis.commitments import find_commitments
 from coach.analysis.facts import FAMILY, extract_facts, same_fact
 from coach.analysis.regions import Region, mask, protected_regions
@@ -84,9 +86,9 @@ def _pair_changes(lost: list[Fact], new: list[Fact]) -> tuple[list[FactChange], 
 
 
 def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: str) -> list[Commitment]:
-    made = {c.kind for c in find_commitments(_speech(draft, locale))}
+    made = {c.kind for c in _commitments(draft, locale)}
     new = []
-    for commitment in find_commitments(_speech(rewrite, locale)):
+    for commitment in _commitments(rewrite, locale):
         if commitment.kind in made:
             continue
         # "ships in 5-7 days" -> "will ship within 5-7 days" keeps the draft's own time frame: no new promise.
@@ -96,6 +98,12 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
             continue
         new.append(commitment)
     return new
+
+
+@lru_cache(maxsize=128)
+def _commitments(text: str, locale: str) -> tuple[Commitment, ...]:
+    # Cached: the rules engine's own guard and then verification check the same draft and rewrite.
+    return tuple(find_commitments(_speech(text, locale)))
 
 
 def _speech(text: str, locale: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from coach.schemas import Fact
 
@@ -506,6 +507,13 @@ def _to_whitespace(text: str, end: int) -> int:
 
 def extract_facts(text: str, locale: str = "en") -> list[Fact]:
     """Every protected fact in `text`, in order of appearance."""
+    return list(_extract_facts(text, locale))
+
+
+@lru_cache(maxsize=128)
+def _extract_facts(text: str, locale: str) -> tuple[Fact, ...]:
+    # Cached: one rewrite asks for the facts of the draft, the rewrite and the customer's message
+    # several times over (analysis, the rules engine's guard, verification).
     candidates: list[_Candidate] = []
     lowered = text.lower()
     if len(lowered) != len(text):  # rare characters (e.g. "İ") grow when lower-cased: keep offsets aligned
@@ -533,7 +541,7 @@ def extract_facts(text: str, locale: str = "en") -> list[Fact]:
         if c.start >= last_end:
             facts.append(Fact(kind=c.kind, value=text[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
             last_end = c.end
-    return facts
+    return tuple(facts)
 
 
 def _candidates(pattern: _FactPattern, match: re.Match[str], text: str, locale: str) -> list[_Candidate]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 _WORD = re.compile(r"[^\W\d_]+")
 _STOPWORDS = {
@@ -22,22 +24,34 @@ _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI")
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def script_of(text: str) -> str | None:
+    """The script most of the text's letters are written in."""
     counts: dict[str, int] = {}
-    for char in text:
-        if not char.isalpha():
-            continue
-        name = unicodedata.name(char, "")
-        for script in _SCRIPTS:
-            if name.startswith(script):
-                counts[script] = counts.get(script, 0) + 1
-                break
+    ascii_letters = len(_ASCII_LETTER.findall(text))
+    if ascii_letters:
+        counts["LATIN"] = ascii_letters
+    for char in _NON_ASCII.findall(text):
+        script = _script_of_char(char)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
     return max(counts, key=counts.get) if counts else None
 
 
+@lru_cache(maxsize=4096)
+def _script_of_char(char: str) -> str | None:
+    if not char.isalpha():
+        return None
+    name = unicodedata.name(char, "")
+    return next((script for script in _SCRIPTS if name.startswith(script)), None)
+
+
 def _scores(text: str) -> dict[str, int]:
-    words = _WORD.findall(text.lower())
-    return {lang: sum(word in stop for word in words) for lang, stop in _STOPWORD_SETS.items()}
+    counts = Counter(_WORD.findall(text.lower()))
+    return {lang: sum(counts[word] for word in stop if word in counts) for lang, stop in _STOPWORD_SETS.items()}
 
 
 def same_language(draft: str, rewrite: str) -> bool:
@@ -57,6 +71,7 @@ def same_language(draft: str, rewrite: str) -> bool:
     return scores[target] >= max(scores.values())
 
 
+@lru_cache(maxsize=64)  # the draft's language is asked for by the pipeline, the rules engine and verification
 def guess_language(text: str) -> str | None:
     """'en', 'de', ... for Latin-script text with enough stopwords; the script's name for other scripts;
     None when the text is too short or too mixed to tell."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import frontmatter
 
+from coach.analysis.data import resolved
 from coach.knowledge.loader import display_path
 from coach.schemas import Citation, Passage
 
@@ -32,7 +33,7 @@ class Card:
 
 
 def load_cards(knowledge_dir: Path) -> dict[str, Card]:
-    return _load(str(knowledge_dir.resolve()))
+    return _load(str(resolved(knowledge_dir)))
 
 
 @lru_cache(maxsize=8)
