@@ -11,15 +11,26 @@ _TOKEN = re.compile(r"\S+\s*|\s+")
 
 
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
-    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
+    """Lines first, then words within the lines that changed: matching words across a 2,000-word
+    reply costs tens of milliseconds, and the paragraphs a rewrite keeps need no word matching."""
+    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
     runs: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(a=old_lines, b=new_lines, autojunk=False).get_opcodes():
+        if op == "equal":
+            _append(runs, "=", "".join(old_lines[i1:i2]))
+        else:
+            _word_runs(runs, "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2]))
+    return _fold_whitespace(runs)
+
+
+def _word_runs(runs: list[tuple[str, str]], before: str, after: str) -> None:
+    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
     for op, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new).get_opcodes():
         if op == "equal":
             _append(runs, "=", "".join(old[i1:i2]))
         else:
             _append(runs, "-", "".join(old[i1:i2]))
             _append(runs, "+", "".join(new[j1:j2]))
-    return _fold_whitespace(runs)
 
 
 def _fold_whitespace(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -100,13 +100,18 @@ def guidance_block(passages: list[Passage], budget_tokens: int) -> tuple[str, li
     spent = 0
     for passage in passages:
         entry = f"[{passage.card or passage.source}] {passage.title}: {passage.text.strip()}"
-        cost = count_tokens(entry)
+        cost = _entry_tokens(entry)
         if spent + cost > budget_tokens:
             continue
         lines.append(entry)
         used.append(passage)
         spent += cost
     return ("\n\n".join(lines) or "(none)"), used
+
+
+@lru_cache(maxsize=512)  # the same cards come back request after request
+def _entry_tokens(entry: str) -> int:
+    return count_tokens(entry)
 
 
 def _facts_block(facts: list[Fact]) -> str:

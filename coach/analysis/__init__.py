@@ -24,7 +24,7 @@ from coach.analysis.rules import Rule, RuleSet, load_rules
 from coach.schemas import Analysis, Context, Fact, Finding
 
 __all__ = [
-    "DataError", "Rule", "RuleSet", "analyse", "compare_facts", "detect_emotions", "extract_facts",
+    "DataError", "Rule", "RuleSet", "analyse", "clear_caches", "compare_facts", "detect_emotions", "extract_facts",
     "is_unprofessional", "lint", "load_rules",
 ]  # fmt: skip
 
@@ -43,6 +43,16 @@ def analyse(text: str, context: Context | None = None) -> Analysis:
         emotions=emotions,
         facts=_extract_facts(text, doc.context.locale),
     )
+
+
+def clear_caches() -> None:
+    """Forget the per-text results kept for the checks of one rewrite (facts, commitments, emotions,
+    acknowledgements, language). Benchmarks call it so that repeating a draft measures a new draft's cost."""
+    from coach.analysis import emotion, factcheck, facts, language
+
+    for cached in (facts._extract_facts, factcheck._commitments, emotion._detect_cached, emotion._acknowledged,
+                   language.guess_language):  # fmt: skip
+        cached.cache_clear()
 
 
 def lint(text: str, context: Context | None = None) -> list[Finding]:

@@ -58,6 +58,7 @@ def _cases(words: int):
 
 
 def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> dict:
+    from coach.analysis import clear_caches
     from coach.pipeline import rewrite
 
     settings = index_settings(work)
@@ -75,6 +76,7 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
         for i in range(repeats):
             if i >= 3 and time.perf_counter() > deadline:
                 break  # slow cases (the long draft) get fewer repeats, at least 3
+            clear_caches()  # a repeated draft must cost what a new one would
             started = time.perf_counter()
             result = rewrite(request, settings=settings, backend=model)
             wall = (time.perf_counter() - started) * 1000
@@ -164,6 +166,7 @@ def _profile(cases: dict, settings: Settings, model: Backend, repeats: int, out:
     import io
     import pstats
 
+    from coach.analysis import clear_caches
     from coach.pipeline import rewrite
 
     summary: dict = {}
@@ -172,11 +175,12 @@ def _profile(cases: dict, settings: Settings, model: Backend, repeats: int, out:
         profiler = cProfile.Profile()
         started = time.perf_counter()
         done = 0
-        profiler.enable()
         while done < repeats and (done < 1 or time.perf_counter() - started < budget_s):
+            clear_caches()
+            profiler.enable()
             rewrite(request, settings=settings, backend=model)
+            profiler.disable()
             done += 1
-        profiler.disable()
         wall = (time.perf_counter() - started) * 1000 / done
         stats = pstats.Stats(profiler)
         summary[name] = {

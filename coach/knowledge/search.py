@@ -49,9 +49,12 @@ def search(
     documents, metadatas = found["documents"][0], found["metadatas"][0]
     distances, embeddings = found["distances"][0], found["embeddings"][0]
 
+    # MMR ranks only as many as the per-source cap can need; the rest follow in similarity order
+    # (Chroma's). Each MMR step costs about as much as the Chroma query itself.
     order = maximal_marginal_relevance(
-        np.asarray(query_vector), list(embeddings), lambda_mult=MMR_LAMBDA, k=len(ids)
+        np.asarray(query_vector), np.asarray(embeddings), lambda_mult=MMR_LAMBDA, k=min(len(ids), 2 * k)
     )
+    order += [i for i in range(len(ids)) if i not in order]
     chosen = _cap_per_source(order, [m.get("source", "") for m in metadatas], k)
     return [_passage(documents[i], metadatas[i], distances[i]) for i in chosen]
 
