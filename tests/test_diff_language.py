@@ -19,6 +19,27 @@ def test_a_one_word_insert_in_a_long_text_is_one_change():
     assert [op for op, _ in word_diff(before, after)] == ["=", "+", "="]
 
 
+def test_unchanged_paragraphs_stay_whole_and_changed_ones_diff_by_word():
+    kept = "Your parcel left our warehouse on 12 March.\n\n"
+    before = kept + "hey mate, it is late lol\n\nKind regards,\nJo"
+    after = kept + "Hi Sarah, it is late\n\nKind regards,\nJo"
+    diff = word_diff(before, after)
+    assert diff[0] == ("=", kept)  # the kept paragraph is one run
+    assert diff[1:4] == [("-", "hey mate, "), ("+", "Hi Sarah, "), ("=", "it is ")]  # the changed one, word by word
+    assert diff[-1] == ("=", "\nKind regards,\nJo")
+
+
+_LINES = st.lists(st.sampled_from(["Hi Sarah,", "hey mate,", "order #48213", "", "lol", "Kind regards, Jo", "late again"]), max_size=8)
+
+
+@given(_LINES, _LINES)
+def test_diff_rebuilds_multi_line_texts(before_lines, after_lines):
+    before, after = "\n".join(before_lines), "\n".join(after_lines)
+    diff = word_diff(before, after)
+    assert "".join(t for op, t in diff if op != "+") == before
+    assert "".join(t for op, t in diff if op != "-") == after
+
+
 @given(st.text(max_size=80), st.text(max_size=80))
 def test_diff_rebuilds_both_texts(before, after):
     diff = word_diff(before, after)
