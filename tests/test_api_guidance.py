@@ -37,3 +37,16 @@ def test_index_lifecycle_over_http(tmp_path):
         assert all(p["source"] and p["title"] and -1 <= p["score"] <= 1 for p in body["passages"])
         tagged = user.get("/v1/guidance/search", params={"q": "late parcel", "k": 2, "tag": "emotion"}).json()
         assert tagged["passages"] and all("emotion" in p["tags"] for p in tagged["passages"])
+
+
+def test_chroma_down_is_a_503_for_ingest_and_search_and_rewrites_still_work(tmp_path):
+    settings = api_settings(tmp_path, chroma_host="127.0.0.1", chroma_port=9)  # nothing listens on port 9
+    with LiveServer(settings, warm_up=False) as server, server.client(USER_KEY) as user, server.client(ADMIN_KEY) as admin:
+        ingest = admin.post("/v1/ingest", json={"rebuild": True})
+        assert ingest.status_code == 503, ingest.text
+        assert "Chroma server at 127.0.0.1:9" in ingest.json()["message"] and ingest.headers["retry-after"]
+        search = user.get("/v1/guidance/search", params={"q": "late order"})
+        assert search.status_code == 503, search.text
+        rewrite = user.post("/v1/rewrite", json={"draft": "hey mate, order #48213 is late lol", "context": {"customer_name": "Sarah"}})
+        assert rewrite.status_code == 200 and rewrite.json()["engine"] == "rules"
+        assert "#48213" in rewrite.json()["rewrite"]
