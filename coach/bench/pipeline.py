@@ -100,9 +100,8 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
         })  # fmt: skip
         log(f"pipeline: {name}: overhead p50 {results[-1]['overhead_ms']['p50']} ms")
 
-    threads = query_embedding_threads(settings, 10 if quick else 40)
-    log(f"pipeline: query embedding p50 {threads['default']['p50']} ms with {threads['default_threads']} torch threads, "
-        f"{threads['one_thread']['p50']} ms with 1")  # fmt: skip
+    runtimes = query_embedding_runtimes(settings, 10 if quick else 40)
+    log(f"pipeline: query embedding p50 {runtimes['onnx']['p50']} ms on ONNX Runtime, {runtimes['torch']['p50']} ms on torch")
     profile = _profile(cases, settings, model, 2 if quick else 10, out, budget_s)
     return {
         "model": model.name,
@@ -110,7 +109,7 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
         "budget_s_per_draft": budget_s,
         "target_p50_ms": 30,
         "drafts": results,
-        "query_embedding_ms": threads,
+        "query_embedding_ms": runtimes,
         "profile": profile,
         "notes": [
             "overhead = wall time of rewrite() - model - repair; the model is an in-process stub answering at once "
@@ -124,40 +123,33 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
     }
 
 
-def query_embedding_threads(settings: Settings, repeats: int) -> dict:
-    """The guidance query embedded with torch's default intra-op threads and with one, interleaved.
+def query_embedding_runtimes(settings: Settings, repeats: int) -> dict:
+    """The guidance query embedded by the local model on ONNX Runtime (the default) and on torch
+    (sentence-transformers), interleaved: the same vectors, and how long each takes here, now."""
+    import numpy as np
 
-    On a small machine whose cores are busy (other requests, other workers), a parallel region waits
-    for a thread that is not scheduled: one thread can be much faster. This says how much, here, now.
-    """
-    import torch
-
+    from coach.analysis import analyse
     from coach.bench.samples import short_request
     from coach.knowledge.embed import get_embedder
     from coach.pipeline import _query
 
     request = short_request()
-    from coach.analysis import analyse
-
     query = _query(request, analyse(request.draft, request.context))
-    embedder = get_embedder(settings)
-    default = torch.get_num_threads()
-    samples: dict[int, list[float]] = {default: [], 1: []}
-    try:
-        for _ in range(repeats):
-            for n in samples:
-                torch.set_num_threads(n)
-                started = time.perf_counter()
-                embedder.embed([query])
-                samples[n].append((time.perf_counter() - started) * 1000)
-    finally:
-        torch.set_num_threads(default)
+    embedders = {runtime: get_embedder(settings.model_copy(update={"embed_runtime": runtime})) for runtime in ("onnx", "torch")}
+    vectors = {runtime: np.asarray(e.embed([query])[0]) for runtime, e in embedders.items()}  # also the warm-up
+    samples: dict[str, list[float]] = {runtime: [] for runtime in embedders}
+    for _ in range(repeats):
+        for runtime, embedder in embedders.items():
+            started = time.perf_counter()
+            embedder.embed([query])
+            samples[runtime].append((time.perf_counter() - started) * 1000)
     return {
-        "query_tokens": len(query.split()),
-        "default_threads": default,
-        "default": summarise(samples[default]),
-        "one_thread": summarise(samples[1]),
-        "ratio_default_to_one": round(summarise(samples[default])["p50"] / summarise(samples[1])["p50"], 2),
+        "query_words": len(query.split()),
+        "runtime_used": {runtime: e.runtime for runtime, e in embedders.items()},
+        "onnx": summarise(samples["onnx"]),
+        "torch": summarise(samples["torch"]),
+        "ratio_torch_to_onnx": round(summarise(samples["torch"])["p50"] / summarise(samples["onnx"])["p50"], 2),
+        "max_abs_difference": float(np.abs(vectors["onnx"] - vectors["torch"]).max()),
     }
 
 
