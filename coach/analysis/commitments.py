@@ -48,6 +48,7 @@ def _alternation(cues: list[str]) -> str:
 def find_commitments(text: str, lexicon_: CommitmentLexicon | None = None) -> list[Commitment]:
     lex = lexicon_ or load_commitment_lexicon()
     sentences: list | None = None
+    starts: list[int] = []
     clauses: dict[int, list[tuple[int, int]]] = {}
     found: list[Commitment] = []
     # Each cue is looked for in the whole text once, then placed in its sentence and clause: most texts

@@ -165,19 +165,22 @@ def run(work: Path, quick: bool = False, model_max_articles: int | None = None, 
     }
 
 
+# The peak comes from VmHWM: ru_maxrss would report the parent's peak, inherited across fork and exec.
 _COLD_LOAD = """
-import json, resource, time
+import json, time
 started = time.perf_counter()
 from coach.config import Settings
 from coach.knowledge.embed import get_embedder
-get_embedder(Settings()).embed(["warm up"])
-print(json.dumps({"seconds": round(time.perf_counter() - started, 2),
-                  "rss_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+embedder = get_embedder(Settings())
+embedder.embed(["warm up"])
+seconds = round(time.perf_counter() - started, 2)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": seconds, "rss_peak_mib": round(hwm / 1024, 1), "runtime": embedder.runtime}))
 """
 
 
 def cold_model_load() -> dict:
-    """A fresh process: import torch and sentence-transformers, load the model, embed one text."""
+    """A fresh process: load the local embedder (ONNX Runtime unless configured otherwise) and embed one text."""
     import json
     import subprocess
     import sys

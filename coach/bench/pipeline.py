@@ -125,7 +125,8 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
 
 def query_embedding_runtimes(settings: Settings, repeats: int) -> dict:
     """The guidance query embedded by the local model on ONNX Runtime (the default) and on torch
-    (sentence-transformers), interleaved: the same vectors, and how long each takes here, now."""
+    (sentence-transformers), one runtime after the other (ONNX Runtime's threads spin for a moment after
+    each call, which would slow torch if the two took turns): the same vectors, and how long each takes."""
     import numpy as np
 
     from coach.analysis import analyse
@@ -138,8 +139,8 @@ def query_embedding_runtimes(settings: Settings, repeats: int) -> dict:
     embedders = {runtime: get_embedder(settings.model_copy(update={"embed_runtime": runtime})) for runtime in ("onnx", "torch")}
     vectors = {runtime: np.asarray(e.embed([query])[0]) for runtime, e in embedders.items()}  # also the warm-up
     samples: dict[str, list[float]] = {runtime: [] for runtime in embedders}
-    for _ in range(repeats):
-        for runtime, embedder in embedders.items():
+    for runtime, embedder in embedders.items():
+        for _ in range(repeats):
             started = time.perf_counter()
             embedder.embed([query])
             samples[runtime].append((time.perf_counter() - started) * 1000)

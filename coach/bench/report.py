@@ -46,7 +46,8 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
     ingest = results.get("ingest") or {}
     cold = ingest.get("cold_model_load") or {}
     if cold.get("seconds") is not None:
-        rows.append(("embedding model cold start (fresh process)", f"{cold['seconds']} s, peak RSS {cold['rss_peak_mib']} MiB", "", "–"))
+        runtime = f" on {cold['runtime']}" if cold.get("runtime") else ""
+        rows.append((f"embedding model cold start (fresh process){runtime}", f"{cold['seconds']} s, peak RSS {cold['rss_peak_mib']} MiB", "", "–"))
     for corpus in ingest.get("corpora", []):
         ratio = (corpus.get("overhead_ratio") or {}).get("p50")
         est = " (estimated)" if corpus.get("estimated") else ""
@@ -225,7 +226,7 @@ def _pipeline_md(data: dict) -> list[str]:
     out = [_table(["draft", "words", "runs", "overhead ms p50/p95", *[f"{labels.get(s, s)} ms" for s in steps], "path"], rows), ""]
     q = data.get("query_embedding_ms")
     if q and "onnx" in q:
-        out += [f"Embedding the guidance query ({q['query_words']} words), interleaved: ONNX Runtime (the default) p50 "
+        out += [f"Embedding the guidance query ({q['query_words']} words), one runtime after the other: ONNX Runtime (the default) p50 "
                 f"{_fmt(q['onnx']['p50'], 1)} / p95 {_fmt(q['onnx']['p95'], 1)} ms; torch (sentence-transformers) p50 "
                 f"{_fmt(q['torch']['p50'], 1)} / p95 {_fmt(q['torch']['p95'], 1)} ms ({q['ratio_torch_to_onnx']}x); "
                 f"largest difference between their vectors {q['max_abs_difference']:.1e}.", ""]  # fmt: skip
