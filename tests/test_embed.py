@@ -37,3 +37,9 @@ def test_an_unusable_cache_falls_back_to_torch(tmp_path):
     embedder = LocalEmbedder(runtime="onnx", cache_dir=blocked / "cache")
     vector = embedder.embed(["late parcel"])[0]
     assert embedder.runtime == "torch" and len(vector) == 384
+
+
+def test_without_a_cache_folder_the_torch_runtime_serves():
+    embedder = LocalEmbedder(runtime="onnx", cache_dir=None)
+    vector = np.array(embedder.embed(["late parcel"])[0])
+    assert embedder.runtime == "torch" and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)

