@@ -45,7 +45,10 @@ def _alternation(cues: list[str]) -> str:
     return "|".join(([rf"\b(?:{'|'.join(bounded)})"] if bounded else []) + others)
 
 
-def find_commitments(text: str, lexicon_: CommitmentLexicon | None = None) -> list[Commitment]:
+def find_commitments(
+    text: str, lexicon_: CommitmentLexicon | None = None, kinds: frozenset[str] | None = None
+) -> list[Commitment]:
+    """`kinds`: look for these kinds of commitment only (default: every kind in the lexicon)."""
     lex = lexicon_ or load_commitment_lexicon()
     sentences: list | None = None
     starts: list[int] = []
@@ -54,6 +57,8 @@ def find_commitments(text: str, lexicon_: CommitmentLexicon | None = None) -> li
     # Each cue is looked for in the whole text once, then placed in its sentence and clause: most texts
     # have few cues, so only their sentences are split into clauses.
     for kind, regex in lex.kinds.items():
+        if kinds is not None and kind not in kinds:
+            continue
         for match in regex.finditer(text):
             if sentences is None:
                 sentences = sentence_spans(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from coach.analysis.commitments import find_commitments
+from coach.analysis.commitments import find_commitments, load_commitment_lexicon
 from coach.analysis.facts import FAMILY, extract_facts, same_fact
 from coach.analysis.regions import Region, mask, protected_regions
 from coach.schemas import Commitment, Context, Fact, FactChange, FactCheck
@@ -86,11 +86,11 @@ def _pair_changes(lost: list[Fact], new: list[Fact]) -> tuple[list[FactChange], 
 
 
 def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: str) -> list[Commitment]:
-    made = {c.kind for c in _commitments(draft, locale)}
+    made = frozenset(c.kind for c in _commitments(draft, locale))
+    unmade = frozenset(load_commitment_lexicon().kinds) - made
     new = []
-    for commitment in _commitments(rewrite, locale):
-        if commitment.kind in made:
-            continue
+    # Only the kinds the draft did not make can be new: the rewrite is searched for those alone.
+    for commitment in _commitments(rewrite, locale, unmade) if unmade else ():
         # "ships in 5-7 days" -> "will ship within 5-7 days" keeps the draft's own time frame: no new promise.
         if commitment.kind == "deadline" and any(
             same_fact(f, d) for f in extract_facts(commitment.text, locale) for d in draft_facts
@@ -101,9 +101,9 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
 
 
 @lru_cache(maxsize=128)
-def _commitments(text: str, locale: str) -> tuple[Commitment, ...]:
+def _commitments(text: str, locale: str, kinds: frozenset[str] | None = None) -> tuple[Commitment, ...]:
     # Cached: the rules engine's own guard and then verification check the same draft and rewrite.
-    return tuple(find_commitments(_speech(text, locale)))
+    return tuple(find_commitments(_speech(text, locale), kinds=kinds))
 
 
 def _speech(text: str, locale: str) -> str:
