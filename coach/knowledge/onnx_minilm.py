@@ -68,7 +68,7 @@ def export(source: Path, target: Path) -> Path:
 
 
 class OnnxMiniLM:
-    def __init__(self, cache_dir: Path, threads: int | None = None) -> None:
+    def __init__(self, cache_dir: Path) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -81,12 +81,10 @@ class OnnxMiniLM:
         self.tokenizer.enable_truncation(max_length=max_tokens)  # the file itself says 128 and fixed padding
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
         """Unit vectors, one row per text. Batches hold texts of similar length, so little is padding."""
         vectors = np.empty((len(texts), 384), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
