@@ -236,13 +236,17 @@ def _pipeline_md(data: dict) -> list[str]:
             continue
         out += [f"Profile, {name} draft ({p['rewrites']} rewrites under cProfile, {p['ms_per_rewrite_under_profiler']} ms each): "
                 "top own time per rewrite", ""]  # fmt: skip
-        out.append(_table(["function", "calls", "own ms", "cumulative ms"],
-                          [[f"`{t['function']}`", t["calls_per_rewrite"], t["own_ms_per_rewrite"], t["cumulative_ms_per_rewrite"]]
-                           for t in p["top_own_time"][:8]]))  # fmt: skip
+        out.append(_profile_table(p["top_own_time"][:8]))
         out.append("")
     if profile.get("listing"):
         out += [f"Full listings: `{profile['listing']}`.", ""]
     return out
+
+
+def _profile_table(top: list[dict]) -> str:
+    """Functions from a cProfile summary (coach.bench.pipeline._top), per rewrite."""
+    rows = [[f"`{t['function']}`", t["calls_per_rewrite"], t["own_ms_per_rewrite"], t["cumulative_ms_per_rewrite"]] for t in top]
+    return _table(["function", "calls", "own ms", "cumulative ms"], rows)
 
 
 def _rules_md(data: dict) -> list[str]:
@@ -257,9 +261,7 @@ def _rules_md(data: dict) -> list[str]:
     if profile:
         out += [f"Profile of a full rules rewrite, typical draft ({profile['rewrites']} rewrites under cProfile): "
                 "top cumulative time per rewrite", ""]  # fmt: skip
-        out.append(_table(["function", "calls", "own ms", "cumulative ms"],
-                          [[f"`{t['function']}`", t["calls_per_rewrite"], t["own_ms_per_rewrite"], t["cumulative_ms_per_rewrite"]]
-                           for t in profile["top_cumulative"][:12]]))  # fmt: skip
+        out.append(_profile_table(profile["top_cumulative"][:12]))
         out.append("")
     return out
 

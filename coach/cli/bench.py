@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
+from coach.bench.runner import AREAS
 from coach.cli import app
 
-_AREAS = "analysis, rules, tokens, pipeline, retrieval, ingest, http, load"
+_AREAS = ", ".join(AREAS)
 
 
 @app.command("bench")
@@ -30,7 +31,7 @@ def bench_command(
     """Benchmark ingest, retrieval, pipeline overhead, the rules engine, the HTTP API, a load test and token cost."""
     from rich.console import Console
 
-    from coach.bench.runner import AREAS, run_bench
+    from coach.bench.runner import run_bench
 
     console = Console(stderr=True)
     areas = [a.strip() for a in only.split(",") if a.strip()] if only else None

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, ValidationError, field_validator, model_validator
 
 from coach.analysis.data import read_yaml
 from coach.analysis.emotion import EMOTIONS
@@ -43,6 +43,19 @@ def _regex(value: Any) -> re.Pattern[str]:
 Regex = Annotated[re.Pattern[str], PlainValidator(_regex)]
 
 
+def _containing(placeholder: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if placeholder not in value:
+            raise ValueError(f"must contain {placeholder}")
+        return value
+
+    return AfterValidator(check)
+
+
+NameTemplate = Annotated[str, _containing("{name}")]
+DateTemplate = Annotated[str, _containing("{date}")]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,16 +74,9 @@ class Registered(_Strict):
 
 
 class GreetingTemplates(_Strict):
-    named: str
-    titled: str
+    named: NameTemplate
+    titled: NameTemplate
     anonymous: str
-
-    @field_validator("named", "titled")
-    @classmethod
-    def _has_name(cls, value: str) -> str:
-        if "{name}" not in value:
-            raise ValueError("must contain {name}")
-        return value
 
 
 class Greetings(_Strict):
@@ -151,15 +157,8 @@ class NextSteps(_Strict):
 
 
 class HistoryTemplates(_Strict):
-    dated: str
+    dated: DateTemplate
     undated: str
-
-    @field_validator("dated")
-    @classmethod
-    def _has_date(cls, value: str) -> str:
-        if "{date}" not in value:
-            raise ValueError("must contain {date}")
-        return value
 
 
 class History(_Strict):
