@@ -26,7 +26,7 @@ def test_unchanged_paragraphs_stay_whole_and_changed_ones_diff_by_word():
     diff = word_diff(before, after)
     assert diff[0] == ("=", kept)  # the kept paragraph is one run
     assert diff[1:4] == [("-", "hey mate, "), ("+", "Hi Sarah, "), ("=", "it is ")]  # the changed one, word by word
-    assert diff[-1] == ("=", "\nKind regards,\nJo")
+    assert diff[-1] == ("=", "Kind regards,\nJo")  # blank lines travel with the line before them
 
 
 _LINES = st.lists(st.sampled_from(["Hi Sarah,", "hey mate,", "order #48213", "", "lol", "Kind regards, Jo", "late again"]), max_size=8)

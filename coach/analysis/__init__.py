@@ -31,7 +31,7 @@ __all__ = [
 
 def analyse(text: str, context: Context | None = None) -> Analysis:
     doc = Document(text, context)
-    rule_findings = load_rules().run(doc)
+    rule_findings = load_rules().run_by_block(doc)
     emotions = detect_emotions(doc.customer_words)
     personal = check_personalisation(doc, emotions, rule_findings)
     findings = sorted(rule_findings + personal.findings, key=lambda f: (f.start, f.end, f.rule))
@@ -46,13 +46,15 @@ def analyse(text: str, context: Context | None = None) -> Analysis:
 
 
 def clear_caches() -> None:
-    """Forget the per-text results kept for the checks of one rewrite (facts, commitments, emotions,
-    acknowledgements, language). Benchmarks call it so that repeating a draft measures a new draft's cost."""
-    from coach.analysis import emotion, factcheck, facts, language
+    """Forget the per-text and per-paragraph results kept for the checks of one rewrite (findings, facts,
+    commitments, emotions, acknowledgements, language). Benchmarks call it so that repeating a draft measures a new draft's cost."""
+    from coach.analysis import emotion, factcheck, facts, language, rules
 
-    for cached in (facts._extract_facts, factcheck._commitments, emotion._detect_cached, emotion._acknowledged,
-                   language.guess_language):  # fmt: skip
+    for cached in (facts._extract_facts, factcheck._commitments, factcheck._kinds_made, emotion._detect_cached,
+                   emotion._acknowledged, language.guess_language):  # fmt: skip
         cached.cache_clear()
+    facts.FACTS_BY_BLOCK.clear()
+    rules.FINDINGS_BY_BLOCK.clear()
 
 
 def lint(text: str, context: Context | None = None) -> list[Finding]:

@@ -50,29 +50,55 @@ def find_commitments(
 ) -> list[Commitment]:
     """`kinds`: look for these kinds of commitment only (default: every kind in the lexicon)."""
     lex = lexicon_ or load_commitment_lexicon()
-    sentences: list | None = None
-    starts: list[int] = []
-    clauses: dict[int, list[tuple[int, int]]] = {}
-    found: list[Commitment] = []
+    clauses = _Clauses(text, lex.clause_breaks)
+    found = [
+        commitment
+        for kind, regex in lex.kinds.items()
+        if kinds is None or kind in kinds
+        for commitment in _commitments_of(kind, regex, text, clauses, lex.negation)
+    ]
+    return sorted(found, key=lambda c: c.start)
+
+
+def kinds_made(text: str, lexicon_: CommitmentLexicon | None = None) -> frozenset[str]:
+    """The kinds of commitment `text` makes; the search for a kind stops at its first commitment."""
+    lex = lexicon_ or load_commitment_lexicon()
+    clauses = _Clauses(text, lex.clause_breaks)
+    return frozenset(
+        kind for kind, regex in lex.kinds.items() if next(_commitments_of(kind, regex, text, clauses, lex.negation), None)
+    )
+
+
+def _commitments_of(kind: str, regex: re.Pattern[str], text: str, clauses: _Clauses, negation: re.Pattern[str]):
     # Each cue is looked for in the whole text once, then placed in its sentence and clause: most texts
     # have few cues, so only their sentences are split into clauses.
-    for kind, regex in lex.kinds.items():
-        if kinds is not None and kind not in kinds:
-            continue
-        for match in regex.finditer(text):
-            if sentences is None:
-                sentences = sentence_spans(text)
-                starts = [s.start for s in sentences]
-            index = bisect_right(starts, match.start()) - 1
-            if index < 0 or match.end() > sentences[index].end:
-                continue  # a cue is read within one sentence
-            if index not in clauses:
-                clauses[index] = _clauses(text, sentences[index].start, sentences[index].end, lex.clause_breaks)
-            clause_start, clause_end = next((s, e) for s, e in clauses[index] if s <= match.start() < e)
-            if lex.negation.search(text, clause_start, clause_end):
-                continue
-            found.append(Commitment(kind=kind, text=match.group(), start=match.start(), end=match.end()))
-    return sorted(found, key=lambda c: c.start)
+    for match in regex.finditer(text):
+        clause = clauses.around(match.start(), match.end())
+        if clause is not None and not negation.search(text, *clause):
+            yield Commitment(kind=kind, text=match.group(), start=match.start(), end=match.end())
+
+
+class _Clauses:
+    """The clauses of a text's sentences, split on first use."""
+
+    def __init__(self, text: str, breaks: re.Pattern[str]) -> None:
+        self.text, self.breaks = text, breaks
+        self._sentences: list | None = None
+        self._starts: list[int] = []
+        self._clauses: dict[int, list[tuple[int, int]]] = {}
+
+    def around(self, start: int, end: int) -> tuple[int, int] | None:
+        """The clause holding a cue at (start, end); None when the cue runs over a sentence's end."""
+        if self._sentences is None:
+            self._sentences = sentence_spans(self.text)
+            self._starts = [s.start for s in self._sentences]
+        index = bisect_right(self._starts, start) - 1
+        if index < 0 or end > self._sentences[index].end:
+            return None  # a cue is read within one sentence
+        if index not in self._clauses:
+            sentence = self._sentences[index]
+            self._clauses[index] = _clauses(self.text, sentence.start, sentence.end, self.breaks)
+        return next((s, e) for s, e in self._clauses[index] if s <= start < e)
 
 
 def _clauses(text: str, start: int, end: int, breaks: re.Pattern[str]) -> list[tuple[int, int]]:

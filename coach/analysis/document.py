@@ -20,9 +20,6 @@ class Document:
         self.regions: list[Region] = protected_regions(text)
         # Rules and checks read `masked`: the same text with quoted lines and the signature blanked out.
         self.masked = mask(text, self.regions)
-        self.sentences: list[Span] = sentence_spans(self.masked)
-        self._sentence_starts = [s.start for s in self.sentences]
-        self.lines = Positions(text)
         self._mentions: dict[str, bool] = {}
         self._positions: dict[str, list[int]] = {}
         self._pairs: dict[str, dict[str, list[int]]] = {}
@@ -31,6 +28,18 @@ class Document:
     @property
     def name_known(self) -> bool:
         return bool(self.context.customer_name or self.context.address_as)
+
+    @cached_property
+    def sentences(self) -> list[Span]:
+        return sentence_spans(self.masked)
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    @cached_property
+    def lines(self) -> Positions:
+        return Positions(self.text)
 
     def sentence_at(self, offset: int) -> Span:
         index = bisect_right(self._sentence_starts, offset) - 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from coach.analysis.commitments import find_commitments, load_commitment_lexicon
+from coach.analysis.commitments import find_commitments, kinds_made, load_commitment_lexicon
 from coach.analysis.facts import FAMILY, extract_facts, same_fact
 from coach.analysis.regions import Region, mask, protected_regions
 from coach.schemas import Commitment, Context, Fact, FactChange, FactCheck
@@ -86,7 +86,7 @@ def _pair_changes(lost: list[Fact], new: list[Fact]) -> tuple[list[FactChange], 
 
 
 def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: str) -> list[Commitment]:
-    made = frozenset(c.kind for c in _commitments(draft, locale))
+    made = _kinds_made(draft, locale)
     unmade = frozenset(load_commitment_lexicon().kinds) - made
     new = []
     # Only the kinds the draft did not make can be new: the rewrite is searched for those alone.
@@ -104,6 +104,11 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
 def _commitments(text: str, locale: str, kinds: frozenset[str] | None = None) -> tuple[Commitment, ...]:
     # Cached: the rules engine's own guard and then verification check the same draft and rewrite.
     return tuple(find_commitments(_speech(text, locale), kinds=kinds))
+
+
+@lru_cache(maxsize=128)
+def _kinds_made(text: str, locale: str) -> frozenset[str]:
+    return kinds_made(_speech(text, locale))
 
 
 def _speech(text: str, locale: str) -> str:

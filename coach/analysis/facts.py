@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from coach.analysis.blocks import BlockMemo, by_block, moved
 from coach.schemas import Fact
 
 # Families: facts of one family can be "altered" into each other (an order number into another id).
@@ -513,7 +514,15 @@ def extract_facts(text: str, locale: str = "en") -> list[Fact]:
 @lru_cache(maxsize=128)
 def _extract_facts(text: str, locale: str) -> tuple[Fact, ...]:
     # Cached: one rewrite asks for the facts of the draft, the rewrite and the customer's message
-    # several times over (analysis, the rules engine's guard, verification).
+    # several times over (analysis, the rules engine's guard, verification). Below that, per paragraph:
+    # a rewrite's facts are looked for only in the paragraphs its draft did not have.
+    return tuple(by_block(text, FACTS_BY_BLOCK, locale, lambda part: _scan(part, locale), moved))
+
+
+FACTS_BY_BLOCK = BlockMemo()
+
+
+def _scan(text: str, locale: str) -> list[Fact]:
     candidates: list[_Candidate] = []
     lowered = text.lower()
     if len(lowered) != len(text):  # rare characters (e.g. "İ") grow when lower-cased: keep offsets aligned
@@ -541,7 +550,7 @@ def _extract_facts(text: str, locale: str) -> tuple[Fact, ...]:
         if c.start >= last_end:
             facts.append(Fact(kind=c.kind, value=text[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
             last_end = c.end
-    return tuple(facts)
+    return facts
 
 
 def _candidates(pattern: _FactPattern, match: re.Match[str], text: str, locale: str) -> list[_Candidate]:

@@ -25,12 +25,17 @@ class Region:
 
 
 def protected_regions(text: str) -> list[Region]:
-    signature = _SIGNATURE.search(text)
-    limit = signature.start() if signature else len(text)
+    limit = signature_start(text)
     regions = [Region("quote", m.start(), m.end()) for m in _QUOTED_LINE.finditer(text, 0, limit)]
-    if signature:
-        regions.append(Region("signature", signature.start(), len(text)))
+    if limit < len(text):
+        regions.append(Region("signature", limit, len(text)))
     return regions
+
+
+def signature_start(text: str) -> int:
+    """Where the signature block starts; the text's length when it has none."""
+    signature = _SIGNATURE.search(text)
+    return signature.start() if signature else len(text)
 
 
 def mask(text: str, regions: list[Region]) -> str:

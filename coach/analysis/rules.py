@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from coach.analysis.blocks import BlockMemo, by_block
 from coach.analysis.data import DataError, lexicon, read_yaml, resolved, rules_dir
 from coach.analysis.document import Document
 from coach.analysis.engine import CompiledRule
@@ -153,6 +154,9 @@ class RuleSet:
         self.rules = rules
         self.by_id = {rule.id: rule for rule in rules}
         self._compiled = [rule._compiled for rule in rules]  # a private attribute costs a pydantic lookup per read
+        # Counting over the whole text (e.g. exclamation marks in one reply) is the one thing that reads across paragraphs.
+        self._across_blocks = [c for c in self._compiled if c.kind == "occurrence" and not c.sentence_scope]
+        self._within_blocks = [c for c in self._compiled if c not in self._across_blocks]
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -172,8 +176,32 @@ class RuleSet:
         return merged
 
     def run(self, doc: Document) -> list[Finding]:
-        findings = [finding for rule in self._compiled for finding in rule.run(doc)]
+        return self._run(doc, self._compiled)
+
+    def run_by_block(self, doc: Document) -> list[Finding]:
+        """`run`, remembering the findings of each paragraph: a paragraph seen before under the same
+        context is not checked again (see `blocks`). Counts over the whole text are made on the whole text."""
+        key = (self, doc.context.model_dump_json())
+
+        def scan(part: str) -> list[Finding]:
+            # A text seen for the first time is scanned whole: its own document serves.
+            return self._run(doc if part == doc.text else Document(part, doc.context), self._within_blocks)
+
+        def move(finding: Finding, delta: int) -> Finding:
+            start = finding.start + delta
+            line, column = doc.lines.line_col(start)
+            return finding.model_copy(update={"start": start, "end": finding.end + delta, "line": line, "column": column})
+
+        findings = by_block(doc.text, FINDINGS_BY_BLOCK, key, scan, move) + self._run(doc, self._across_blocks)
         return sorted(findings, key=lambda f: (f.start, f.end, f.rule))
+
+    @staticmethod
+    def _run(doc: Document, rules: list[CompiledRule]) -> list[Finding]:
+        findings = [finding for rule in rules for finding in rule.run(doc)]
+        return sorted(findings, key=lambda f: (f.start, f.end, f.rule))
+
+
+FINDINGS_BY_BLOCK = BlockMemo()
 
 
 def load_rules(directory: Path | None = None) -> RuleSet:

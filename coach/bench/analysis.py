@@ -36,10 +36,27 @@ def sample_draft(words: int = 2000) -> str:
     i = 0
     while count < words:
         paragraph = _PARAGRAPHS[i % len(_PARAGRAPHS)]
-        paragraphs.append(paragraph)
+        paragraphs.append(vary(paragraph, i // len(_PARAGRAPHS)))
         count += len(paragraph.split())
         i += 1
     return "\n\n".join(paragraphs) + "\n" + _SIGNATURE
+
+
+def vary(paragraph: str, round_: int) -> str:
+    """The paragraph as the `round_`-th repeat of the sample gives it: marked "(ii)", "(iii)", ... from the
+    second round on, so no two paragraphs of a long draft are the same text and nothing that reuses the
+    work done on a paragraph makes a long draft cheaper than a real one."""
+    return paragraph if round_ == 0 else f"{paragraph} ({_roman(round_ + 1).lower()})"
+
+
+def _roman(number: int) -> str:
+    numerals = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+                (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))  # fmt: skip
+    digits = []
+    for value, numeral in numerals:
+        count, number = divmod(number, value)
+        digits.append(numeral * count)
+    return "".join(digits)
 
 
 def sample_context() -> Context:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from coach.bench.analysis import _PARAGRAPHS, _SIGNATURE, sample_context, sample_draft
+from coach.bench.analysis import _PARAGRAPHS, _SIGNATURE, sample_context, sample_draft, vary
 
 SHORT_DRAFT = (
     "hey mate, your order #48213 is delayed again lol. nothing i can do about it, the courier messed up "
@@ -101,7 +101,7 @@ def long_answer(words: int = 2000) -> str:
     paragraphs: list[str] = []
     count = i = 0
     while count < words:
-        paragraphs.append(_CLEAN[i % len(_CLEAN)])
+        paragraphs.append(vary(_CLEAN[i % len(_CLEAN)], i // len(_CLEAN)))
         count += len(_PARAGRAPHS[i % len(_PARAGRAPHS)].split())
         i += 1
     return "\n\n".join(paragraphs) + "\n" + _SIGNATURE
