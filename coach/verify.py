@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from coach.analysis import analyse, compare_facts
+from coach.analysis.blocks import paragraphs_not_in
 from coach.analysis.language import guess_language, same_language
 from coach.prompting import default_max_words
 from coach.schemas import Analysis, FactCheck, Level, RewriteRequest
@@ -62,7 +63,7 @@ def verify(request: RewriteRequest, draft_analysis: Analysis, text: str, secrets
     if words > limit:
         violations.append(f"The rewrite has {words} words; the limit is {limit}.")
 
-    if secrets and _quotes_any(text, secrets):
+    if secrets and _quotes_any(paragraphs_not_in(text, request.draft), secrets):  # the draft's own words are no leak
         violations.append("The rewrite quotes the instructions; write only the reply to the customer.")
 
     if not same_language(request.draft, text):

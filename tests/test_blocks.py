@@ -159,3 +159,17 @@ def _fresh():
     clear_caches()
     yield
     clear_caches()
+
+
+def test_the_memo_is_safe_to_share_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    memo = BlockMemo(maxsize=8)  # small: entries are evicted while other threads read them
+
+    def work(n: int) -> bool:
+        text = "\n\n".join(f"paragraph {n % 5} {i}" for i in range(12))
+        return by_block(text, memo, "k", Scanner(), _move) == Scanner().find(text)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(work, range(400)))
+    assert len(memo) <= 8

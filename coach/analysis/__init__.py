@@ -8,7 +8,9 @@ The rewrite engine, the HTTP API, the CLI and the evals all call these functions
     compare_facts(draft, rewrite, context) -> FactCheck
     load_rules()            -> RuleSet       rules with their swap maps, for the rewrite engine
 
-Nothing here imports a model, an HTTP stack or Chroma; `coach lint` must start fast.
+Nothing here imports a model, an HTTP stack or Chroma; `coach lint` must start fast. Rule findings and
+facts are remembered paragraph by paragraph (`blocks`): checking a rewrite scans only the paragraphs its
+draft did not have.
 """
 
 from __future__ import annotations

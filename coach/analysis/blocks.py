@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import OrderedDict
+from threading import Lock
 from collections.abc import Callable, Hashable, Sequence
 from typing import Protocol, TypeVar
 
@@ -49,27 +50,37 @@ def block_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def paragraphs_not_in(text: str, other: str) -> str:
+    """The blocks of `text` that `other` does not have, joined by blank lines."""
+    have = {other[start:end] for start, end in block_spans(other)}
+    return "\n\n".join(text[start:end] for start, end in block_spans(text) if text[start:end] not in have)
+
+
 class BlockMemo:
     """What one check found in each block: (block text, key) -> (where the block started in the text
     scanned, the items found in it, with their offsets in that text). Least recently used entries go first."""
 
-    def __init__(self, maxsize: int = 4096) -> None:
+    def __init__(self, maxsize: int = 2048) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[tuple[str, Hashable], tuple[int, tuple]] = OrderedDict()
+        self._lock = Lock()  # the server checks drafts in several threads at once
 
     def get(self, block: str, key: Hashable) -> tuple[int, tuple] | None:
-        found = self._entries.get((block, key))
-        if found is not None:
-            self._entries.move_to_end((block, key))
-        return found
+        with self._lock:
+            found = self._entries.get((block, key))
+            if found is not None:
+                self._entries.move_to_end((block, key))
+            return found
 
     def put(self, block: str, key: Hashable, found: tuple[int, tuple]) -> None:
-        self._entries[(block, key)] = found
-        if len(self._entries) > self.maxsize:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[(block, key)] = found
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
-        self._entries.clear()
+        with self._lock:
+            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

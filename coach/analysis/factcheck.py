@@ -7,8 +7,10 @@ promise the draft did not make), and protected regions (quoted lines, signature)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
+from coach.analysis.blocks import BlockMemo, block_spans, by_block, moved
 from coach.analysis.commitments import find_commitments, kinds_made, load_commitment_lexicon
 from coach.analysis.facts import FAMILY, extract_facts, same_fact
 from coach.analysis.regions import Region, mask, protected_regions
@@ -29,14 +31,11 @@ def compare_facts(
     locale = context.locale
     draft_facts = _unique(extract_facts(draft, locale) if draft_facts is None else draft_facts)
     rewrite_facts = _unique(extract_facts(rewrite, locale) if rewrite_facts is None else rewrite_facts)
-    context_facts = _context_facts(context)
+    in_rewrite, in_draft, in_context = _Known(rewrite_facts), _Known(draft_facts), _Known(_context_facts(context))
 
-    kept = [f for f in draft_facts if any(same_fact(f, r) for r in rewrite_facts)]
-    lost = [f for f in draft_facts if not any(same_fact(f, r) for r in rewrite_facts)]
-    new = [
-        r for r in rewrite_facts
-        if not any(same_fact(r, f) for f in draft_facts) and not any(same_fact(r, c) for c in context_facts)
-    ]  # fmt: skip
+    kept = [f for f in draft_facts if f in in_rewrite]
+    lost = [f for f in draft_facts if f not in in_rewrite]
+    new = [r for r in rewrite_facts if r not in in_draft and r not in in_context]
     altered, missing, added = _pair_changes(lost, new)
 
     return FactCheck(
@@ -52,10 +51,30 @@ def compare_facts(
 def _unique(facts: list[Fact]) -> list[Fact]:
     """The first mention of each value; saying it once in a rewrite is enough."""
     seen: list[Fact] = []
+    known = _Known()
     for fact in facts:
-        if not any(same_fact(fact, s) for s in seen):
+        if fact not in known:
             seen.append(fact)
+            known.add(fact)
     return seen
+
+
+class _Known:
+    """Facts to look others up in with `same_fact`: two facts are the same only when their normal forms are
+    equal or they are of one family, so a lookup compares a fact with its own family alone."""
+
+    def __init__(self, facts: Iterable[Fact] = ()) -> None:
+        self._normals: set[str] = set()
+        self._families: dict[str, list[Fact]] = {}
+        for fact in facts:
+            self.add(fact)
+
+    def add(self, fact: Fact) -> None:
+        self._normals.add(fact.normal)
+        self._families.setdefault(FAMILY[fact.kind], []).append(fact)
+
+    def __contains__(self, fact: Fact) -> bool:
+        return fact.normal in self._normals or any(same_fact(fact, k) for k in self._families.get(FAMILY[fact.kind], ()))
 
 
 def _context_facts(context: Context) -> list[Fact]:
@@ -90,7 +109,7 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
     unmade = frozenset(load_commitment_lexicon().kinds) - made
     new = []
     # Only the kinds the draft did not make can be new: the rewrite is searched for those alone.
-    for commitment in _commitments(rewrite, locale, unmade) if unmade else ():
+    for commitment in _commitments(rewrite, locale, unmade, draft) if unmade else ():
         # "ships in 5-7 days" -> "will ship within 5-7 days" keeps the draft's own time frame: no new promise.
         if commitment.kind == "deadline" and any(
             same_fact(f, d) for f in extract_facts(commitment.text, locale) for d in draft_facts
@@ -101,9 +120,19 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
 
 
 @lru_cache(maxsize=128)
-def _commitments(text: str, locale: str, kinds: frozenset[str] | None = None) -> tuple[Commitment, ...]:
-    # Cached: the rules engine's own guard and then verification check the same draft and rewrite.
-    return tuple(find_commitments(_speech(text, locale), kinds=kinds))
+def _commitments(text: str, locale: str, kinds: frozenset[str], draft: str) -> tuple[Commitment, ...]:
+    """The commitments of `kinds` in `text`, which `draft` does not make. Cached: the rules engine's own
+    guard and then verification check the same draft and rewrite."""
+    # A paragraph of the draft makes only kinds the draft makes (sentences, and so clauses, end at line
+    # breaks), so only the paragraphs the draft does not have are searched.
+    draft_paragraphs = BlockMemo()
+    for start, end in block_spans(draft):
+        draft_paragraphs.put(draft[start:end], kinds, (0, ()))
+
+    def scan(part: str) -> list[Commitment]:
+        return find_commitments(_speech(part, locale), kinds=kinds)
+
+    return tuple(by_block(text, draft_paragraphs, kinds, scan, moved))
 
 
 @lru_cache(maxsize=128)

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from coach.analysis.blocks import BlockMemo, by_block, moved
+from coach.analysis.text import lower_keeping_offsets
 from coach.schemas import Fact
 
 # Families: facts of one family can be "altered" into each other (an order number into another id).
@@ -524,9 +525,7 @@ FACTS_BY_BLOCK = BlockMemo()
 
 def _scan(text: str, locale: str) -> list[Fact]:
     candidates: list[_Candidate] = []
-    lowered = text.lower()
-    if len(lowered) != len(text):  # rare characters (e.g. "İ") grow when lower-cased: keep offsets aligned
-        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    lowered = lower_keeping_offsets(text)
     windows: dict[str, list[tuple[int, int]]] = {}
     hits: dict[re.Pattern[str], list[tuple[int, int]]] = {}
     gated = lowered + "\n"  # a gate such as " mai\n" also finds a word at the very end

@@ -25,6 +25,15 @@ class Span:
     end: int
 
 
+def lower_keeping_offsets(text: str) -> str:
+    """The text lower-cased, each character at its offset: the few characters that grow when lower-cased
+    (e.g. "İ") are left as they are."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+    return lowered
+
+
 def sentence_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
