@@ -3,7 +3,7 @@
 A rewrite keeps most of its draft's paragraphs. The checks that read within a paragraph (rule matches,
 facts, commitments) remember what they found in each paragraph ("block"); the next text that has the
 same paragraph reuses it and only the paragraphs never seen are scanned, joined into one text, in one
-pass. A fresh draft is scanned whole, exactly as before.
+pass. A text none of whose paragraphs were seen is scanned whole, as it is.
 
 A block ends after a blank line. The signature, from its "-- " line to the end, is one block, so it is
 never split and its lines stay protected. Sentences end at line breaks, so nothing a check reads within
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import OrderedDict
-from threading import Lock
 from collections.abc import Callable, Hashable, Sequence
+from threading import Lock
 from typing import Protocol, TypeVar
 
 from coach.analysis.regions import signature_start
