@@ -121,10 +121,10 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
 
 @lru_cache(maxsize=128)
 def _commitments(text: str, locale: str, kinds: frozenset[str], draft: str) -> tuple[Commitment, ...]:
-    """The commitments of `kinds` in `text`, which `draft` does not make. Cached: the rules engine's own
+    """The commitments of `kinds`, kinds `draft` does not make, in `text`. Cached: the rules engine's own
     guard and then verification check the same draft and rewrite."""
     # A paragraph of the draft makes only kinds the draft makes (sentences, and so clauses, end at line
-    # breaks), so only the paragraphs the draft does not have are searched.
+    # breaks), so only the paragraphs of `text` the draft does not have are searched.
     draft_paragraphs = BlockMemo()
     for start, end in block_spans(draft):
         draft_paragraphs.put(draft[start:end], kinds, (0, ()))
