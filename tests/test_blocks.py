@@ -3,6 +3,7 @@ what it finds is what a scan of the whole text finds."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import pytest
@@ -23,10 +24,8 @@ class Word:
     end: int
 
 
-def _words(text: str) -> list[Word]:
-    import re
-
-    return [Word(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+(?:\n\n\S+)?", text)]
+def _matches(pattern: str):
+    return lambda text: [Word(m.group(), m.start(), m.end()) for m in re.finditer(pattern, text)]
 
 
 def _move(word: Word, delta: int) -> Word:
@@ -34,18 +33,14 @@ def _move(word: Word, delta: int) -> Word:
 
 
 class Scanner:
-    def __init__(self, find=lambda text: [Word(m, i, i + len(m)) for i, m in _tokens(text)]) -> None:
-        self.find, self.seen = find, []
+    """A scan that finds words (or what `pattern` matches) and records the texts it was given."""
+
+    def __init__(self, pattern: str = r"\S+") -> None:
+        self.find, self.seen = _matches(pattern), []
 
     def __call__(self, text: str):
         self.seen.append(text)
         return self.find(text)
-
-
-def _tokens(text: str):
-    import re
-
-    return [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
 
 
 def test_blocks_cover_the_text_and_keep_the_signature_whole():
@@ -71,11 +66,8 @@ def test_only_unseen_paragraphs_are_scanned_and_items_land_where_they_are():
 
 
 def test_blocks_apart_in_the_text_stay_apart_when_scanned_together():
-    import re
-
     memo = BlockMemo()
-    # a careless pattern that runs over a blank line into "y"
-    scan = Scanner(lambda text: [Word(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+(?:\n\ny)?", text)])
+    scan = Scanner(r"\S+(?:\n\ny)?")  # a careless pattern that runs over a blank line into "y"
     by_block("kept\n\nend", memo, "k", scan, _move)
     assert len(memo) == 2
     found = by_block("x\n\nkept\n\ny", memo, "k", scan, _move)
@@ -85,7 +77,7 @@ def test_blocks_apart_in_the_text_stay_apart_when_scanned_together():
 
 
 def test_an_item_over_a_blank_line_is_kept_but_its_blocks_are_not_remembered():
-    memo, scan = BlockMemo(), Scanner(_words)
+    memo, scan = BlockMemo(), Scanner(r"\S+(?:\n\n\S+)?")  # a "word" may run over one blank line
     text = "one\n\ntwo\n\nthree"
     assert [w.text for w in by_block(text, memo, "k", scan, _move)] == ["one\n\ntwo", "three"]
     assert len(memo) == 1  # only "three"
