@@ -476,20 +476,24 @@ def test_added_wording_is_clean():
         assert compare_facts("", text).ok, text  # no fact, no commitment
 
 
-def test_a_broken_phrase_file_names_file_and_field(tmp_path: Path):
+def _phrases_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of knowledge/phrases with `old` replaced by `new` in one file (which must contain it)."""
     folder = tmp_path / "phrases"
     shutil.copytree(PROJECT_ROOT / "knowledge" / "phrases", folder)
-    path = folder / "acknowledgements.yaml"
-    path.write_text(path.read_text().replace('  - long: "I understand this is time-sensitive for you."', "  - lung: oops"))
+    path = folder / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    return folder
+
+
+def test_a_broken_phrase_file_names_file_and_field(tmp_path: Path):
+    folder = _phrases_with(tmp_path, "acknowledgements.yaml", '  - long: "I understand this is time-sensitive for you."', "  - lung: oops")
     with pytest.raises(PhraseError, match=r"acknowledgements\.yaml: urgency\.0\.long"):
         load_phrases(folder)
 
 
 def test_a_bad_regex_names_file_and_field(tmp_path: Path):
-    folder = tmp_path / "phrases"
-    shutil.copytree(PROJECT_ROOT / "knowledge" / "phrases", folder)
-    path = folder / "next_steps.yaml"
-    path.write_text(path.read_text().replace('  - "\\\\bout of stock\\\\b"', '  - "(unclosed"'))
+    folder = _phrases_with(tmp_path, "next_steps.yaml", '  - "\\\\bout of stock\\\\b"', '  - "(unclosed"')
     with pytest.raises(PhraseError, match=r"next_steps\.yaml: refusals\.\d+: .*regular expression"):
         load_phrases(folder)
 
