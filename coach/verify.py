@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from coach.analysis import analyse, compare_facts
 from coach.analysis.blocks import paragraphs_not_in
@@ -63,12 +64,16 @@ def verify(request: RewriteRequest, draft_analysis: Analysis, text: str, secrets
     if words > limit:
         violations.append(f"The rewrite has {words} words; the limit is {limit}.")
 
-    if secrets and _quotes_any(paragraphs_not_in(text, request.draft), secrets):  # the draft's own words are no leak
+    # The paragraphs the draft already has can neither leak the prompt nor switch the language.
+    new_paragraphs = paragraphs_not_in(text, request.draft)
+    if secrets and _quotes_any(new_paragraphs, tuple(secrets)):
         violations.append("The rewrite quotes the instructions; write only the reply to the customer.")
 
-    if not same_language(request.draft, text):
+    if new_paragraphs and not same_language(request.draft, new_paragraphs):
         draft_language = guess_language(request.draft) or "another language"
-        violations.append(f"The rewrite is in {guess_language(text)}, the draft in {draft_language}; answer in the draft's language.")
+        violations.append(
+            f"The rewrite is in {guess_language(new_paragraphs)}, the draft in {draft_language}; answer in the draft's language."
+        )
     return Verdict(violations=violations, analysis=analysis, facts=facts)
 
 
@@ -76,11 +81,15 @@ _WORDS = re.compile(r"\w+")
 SHINGLE = 7  # this many consecutive words of the prompt in a reply means it leaked
 
 
-def _quotes_any(text: str, secrets: list[str]) -> bool:
+def _quotes_any(text: str, secrets: tuple[str, ...]) -> bool:
     words = _WORDS.findall(text.lower())
-    shingles = {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return not _secret_shingles(secrets).isdisjoint(zip(*(words[i:] for i in range(SHINGLE))))
+
+
+@lru_cache(maxsize=16)  # one template's fingerprints are checked against every rewrite
+def _secret_shingles(secrets: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+    shingles: set[tuple[str, ...]] = set()
     for secret in secrets:
-        secret_words = _WORDS.findall(secret.lower())
-        if any(tuple(secret_words[i : i + SHINGLE]) in shingles for i in range(len(secret_words) - SHINGLE + 1)):
-            return True
-    return False
+        words = _WORDS.findall(secret.lower())
+        shingles.update(zip(*(words[i:] for i in range(SHINGLE))))
+    return frozenset(shingles)

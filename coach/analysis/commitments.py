@@ -69,15 +69,17 @@ def find_commitments(
     return sorted(found, key=lambda c: c.start)
 
 
-def kinds_made(text: str, lexicon_: CommitmentLexicon | None = None) -> frozenset[str]:
-    """The kinds of commitment `text` makes; the search for a kind stops at its first commitment."""
+def kinds_made(
+    text: str, lexicon_: CommitmentLexicon | None = None, kinds: frozenset[str] | None = None
+) -> frozenset[str]:
+    """The kinds of commitment (of `kinds`, default every kind) `text` makes; the search for a kind stops at its first commitment."""
     lex = lexicon_ or load_commitment_lexicon()
     clauses = _Clauses(text, lex.clause_breaks)
     lowered = lower_keeping_offsets(text)
     return frozenset(
         kind
         for kind, regex in lex.kinds.items()
-        if next(_commitments_of(kind, regex, text, lowered, clauses, lex.negation), None)
+        if (kinds is None or kind in kinds) and next(_commitments_of(kind, regex, text, lowered, clauses, lex.negation), None)
     )
 
 

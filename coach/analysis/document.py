@@ -24,6 +24,7 @@ class Document:
         self._positions: dict[str, list[int]] = {}
         self._pairs: dict[str, dict[str, list[int]]] = {}
         self._matches: dict[tuple[str, int, int, int], list[re.Match[str]]] = {}
+        self._counts: dict[tuple[str, int, int, int], int] = {}
 
     @property
     def name_known(self) -> bool:
@@ -67,11 +68,9 @@ class Document:
         """The distinct lower-cased words of `masked`."""
         return frozenset(self._index[2])
 
-    @cached_property
-    def pairs(self) -> frozenset[str]:
-        """The distinct pairs of consecutive words ("as i"), as `positions` keys them."""
-        words = self._index[0]
-        return frozenset(f"{a} {b}" for a, b in zip(words, words[1:]))
+    def has_pair(self, first: str, second: str) -> bool:
+        """Whether `second` directly follows `first` somewhere ("as i")."""
+        return first in self._index[2] and second in self._followers(first)
 
     def positions(self, key: str) -> list[int]:
         """Start offsets of a word ("sorry"), a word pair ("as i") or any word with a prefix ("haha*").
@@ -124,6 +123,13 @@ class Document:
         if key not in self._matches:
             self._matches[key] = list(regex.finditer(self.masked, span.start, span.end))
         return self._matches[key]
+
+    def count(self, regex: re.Pattern[str], span: Span) -> int:
+        """How many times `regex` matches in a span of `masked`, remembered like `matches`."""
+        key = (regex.pattern, regex.flags, span.start, span.end)
+        if key not in self._counts:
+            self._counts[key] = len(regex.findall(self.masked, span.start, span.end))
+        return self._counts[key]
 
     @cached_property
     def customer_words(self) -> str:

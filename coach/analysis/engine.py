@@ -54,7 +54,7 @@ class CompiledRule:
         for phrase in word_phrases:
             self.phrases_by_key.setdefault(phrase_key(phrase), []).append(phrase)
         self.word_keys = frozenset(k for k in self.phrases_by_key if " " not in k)
-        self.pair_keys = frozenset(k for k in self.phrases_by_key if " " in k)
+        self.pair_keys = tuple((k, *k.split(" ", 1)) for k in self.phrases_by_key if " " in k)  # (key, first, second)
         self.key_regexes: dict[str, re.Pattern[str]] = {}
 
         exceptions = ([phrases_pattern(rule.exceptions)] if rule.exceptions else []) + list(rule.exception_patterns)
@@ -122,8 +122,8 @@ class CompiledRule:
         return found
 
     def _present_keys(self, doc: Document) -> list[str]:
-        """The phrase keys the document has: two set intersections rule out the rest."""
-        return [*(self.word_keys & doc.words), *(self.pair_keys & doc.pairs)]
+        """The phrase keys the document has: a set intersection rules out most words, the pairs are looked up."""
+        return [*(self.word_keys & doc.words), *(key for key, first, second in self.pair_keys if doc.has_pair(first, second))]
 
     def _key_regex(self, key: str) -> re.Pattern[str]:
         """The phrases that start with `key`, compiled on first use, so start-up stays fast."""
@@ -161,10 +161,14 @@ class CompiledRule:
         scopes = self._candidate_sentences(doc) if self.sentence_scope else [Span(0, len(doc.masked))]
         findings = []
         for scope in scopes:
+            if self.sentence_scope:
+                count = doc.count(self.regex, scope)
+                if count > self.max:
+                    findings.append(self._finding(doc, scope.start, scope.end, self.level, count=count))
+                continue
             matches = doc.matches(self.regex, scope)
             if len(matches) > self.max:
-                start, end = (scope.start, scope.end) if self.sentence_scope else (matches[0].start(), matches[-1].end())
-                findings.append(self._finding(doc, start, end, self.level, count=len(matches)))
+                findings.append(self._finding(doc, matches[0].start(), matches[-1].end(), self.level, count=len(matches)))
         return findings
 
     def _without_exceptions(self, doc: Document, findings: list[Finding]) -> list[Finding]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from coach.analysis.blocks import BlockMemo, block_spans, by_block, moved
-from coach.analysis.commitments import find_commitments, kinds_made, load_commitment_lexicon
+from coach.analysis.commitments import find_commitments, kinds_made
 from coach.analysis.facts import FAMILY, extract_facts, same_fact
 from coach.analysis.regions import Region, mask, protected_regions
 from coach.schemas import Commitment, Context, Fact, FactChange, FactCheck
@@ -105,11 +105,14 @@ def _pair_changes(lost: list[Fact], new: list[Fact]) -> tuple[list[FactChange], 
 
 
 def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: str) -> list[Commitment]:
-    made = _kinds_made(draft, locale)
-    unmade = frozenset(load_commitment_lexicon().kinds) - made
+    # The rewrite's new paragraphs first: they are usually short and make few kinds, and only those
+    # kinds need looking for in the draft (a kind the draft never makes would mean reading all of it).
+    found = _commitments(rewrite, locale, draft)
+    made = _kinds_made(draft, locale, frozenset(c.kind for c in found)) if found else frozenset()
     new = []
-    # Only the kinds the draft did not make can be new: the rewrite is searched for those alone.
-    for commitment in _commitments(rewrite, locale, unmade, draft) if unmade else ():
+    for commitment in found:
+        if commitment.kind in made:
+            continue
         # "ships in 5-7 days" -> "will ship within 5-7 days" keeps the draft's own time frame: no new promise.
         if commitment.kind == "deadline" and any(
             same_fact(f, d) for f in extract_facts(commitment.text, locale) for d in draft_facts
@@ -120,24 +123,25 @@ def _new_commitments(draft: str, rewrite: str, draft_facts: list[Fact], locale: 
 
 
 @lru_cache(maxsize=128)
-def _commitments(text: str, locale: str, kinds: frozenset[str], draft: str) -> tuple[Commitment, ...]:
-    """The commitments of `kinds`, kinds `draft` does not make, in `text`. Cached: the rules engine's own
-    guard and then verification check the same draft and rewrite."""
+def _commitments(text: str, locale: str, draft: str) -> tuple[Commitment, ...]:
+    """The commitments in the paragraphs of `text` that `draft` does not have. Cached: the rules engine's
+    own guard and then verification check the same draft and rewrite."""
     # A paragraph of the draft makes only kinds the draft makes (sentences, and so clauses, end at line
-    # breaks), so only the paragraphs of `text` the draft does not have are searched.
+    # breaks), so the paragraphs the draft has are not searched.
     draft_paragraphs = BlockMemo()
     for start, end in block_spans(draft):
-        draft_paragraphs.put(draft[start:end], kinds, (0, ()))
+        draft_paragraphs.put(draft[start:end], None, (0, ()))
 
     def scan(part: str) -> list[Commitment]:
-        return find_commitments(_speech(part, locale), kinds=kinds)
+        return find_commitments(_speech(part, locale))
 
-    return tuple(by_block(text, draft_paragraphs, kinds, scan, moved))
+    return tuple(by_block(text, draft_paragraphs, None, scan, moved))
 
 
 @lru_cache(maxsize=128)
-def _kinds_made(text: str, locale: str) -> frozenset[str]:
-    return kinds_made(_speech(text, locale))
+def _kinds_made(text: str, locale: str, kinds: frozenset[str]) -> frozenset[str]:
+    """Which of `kinds` `text` makes."""
+    return kinds_made(_speech(text, locale), kinds=kinds)
 
 
 def _speech(text: str, locale: str) -> str:

@@ -400,7 +400,9 @@ class _FactPattern:
     group: str | None = None  # the group whose span is the fact; None = the whole match
     anchor: str | None = None  # only look near these (see _ANCHORS); None = the whole text
     on_lowered: bool = False  # the regex is lower-case and case-sensitive, run on the lower-cased text (faster)
-    gate: tuple[str, ...] = ()  # lower-case strings, one of which must be in the text for the pattern to run
+    # Lower-case strings, one of which every match contains (or is directly followed by): the pattern runs only
+    # on texts, and for one-character gates only in windows, that have one.
+    gate: tuple[str, ...] = ()
 
 
 # Every fact of these patterns contains an anchor, so a pattern is only run in windows around its
@@ -539,7 +541,12 @@ def _scan(text: str, locale: str) -> list[Fact]:
                 windows[pattern.anchor] = _windows(text, lowered, pattern.anchor, hits)
             spans = windows[pattern.anchor]
         source = lowered if pattern.on_lowered else text
+        # A one-character gate is in every match, so it is checked window by window too (the window's
+        # end is whitespace, which a lookahead may read).
+        window_gate = pattern.gate if all(len(g) == 1 for g in pattern.gate) else ()
         for start, end in spans:
+            if window_gate and not any(gated.find(g, start, end + 1) >= 0 for g in window_gate):
+                continue
             for match in pattern.regex.finditer(source, start, end):
                 candidates += _candidates(pattern, match, text, locale)
     candidates.sort(key=lambda c: (c.start, -(c.end - c.start), c.priority))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 # RFC 3676 signature separator: "-- " on its own line; a bare "--" is common enough to accept too.
 _SIGNATURE = re.compile(r"^--[ \t]*$", re.MULTILINE)
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,12 @@ def mask(text: str, regions: list[Region]) -> str:
     """Blank out the regions with spaces, keeping newlines, so offsets stay valid."""
     if not regions:
         return text
-    chars = list(text)
-    for region in regions:
-        for i in range(region.start, region.end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
+    parts: list[str] = []
+    done = 0
+    for region in sorted(regions, key=lambda r: r.start):  # regions may overlap (a link in a quoted line)
+        start = max(region.start, done)
+        if region.end > start:
+            parts += [text[done:start], _NOT_NEWLINE.sub(" ", text[start : region.end])]
+            done = region.end
+    parts.append(text[done:])
+    return "".join(parts)

@@ -188,6 +188,8 @@ class RuleSet:
             return self._run(doc if part == doc.text else Document(part, doc.context), self._within_blocks)
 
         def move(finding: Finding, delta: int) -> Finding:
+            if not delta:
+                return finding
             start = finding.start + delta
             line, column = doc.lines.line_col(start)
             return finding.model_copy(update={"start": start, "end": finding.end + delta, "line": line, "column": column})
