@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
+
+try:
+    from cydifflib import SequenceMatcher  # the same algorithm and results as difflib's, compiled
+except ImportError:  # no wheel for this platform
+    from difflib import SequenceMatcher
 
 # A word with the white space after it is one token (leading white space is a token of its own): half as
 # many tokens as splitting spaces apart, and none of them so common that matching turns quadratic.

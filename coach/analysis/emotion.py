@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from coach.analysis.data import DataError, lexicon
-from coach.analysis.text import normalise_phrase, phrases_pattern
+from coach.analysis.text import caseless, lower_keeping_offsets, normalise_phrase, on_lowered, phrases_pattern
 from coach.schemas import Emotion
 
 EMOTIONS = ("anger", "frustration", "worry", "urgency", "sadness", "gratitude")
@@ -70,10 +70,7 @@ def load_emotion_lexicon(directory: Path | None = None) -> EmotionLexicon:
             weights = {normalise_phrase(cue): _WEIGHTS[kind] for kind, items in groups.items() for cue in items}
             phrases = [str(cue) for kind in groups for cue in groups[kind]]
             cues.append(_EmotionCues(name, re.compile(phrases_pattern(phrases), re.IGNORECASE), weights))
-        acknowledge = {
-            name: re.compile(phrases_pattern([str(p) for p in phrases]), re.IGNORECASE)
-            for name, phrases in data["acknowledge"].items()
-        }
+        acknowledge = {name: caseless(phrases_pattern([str(p) for p in phrases])) for name, phrases in data["acknowledge"].items()}
         capitals = frozenset(
             normalise_phrase(str(cue))
             for name in EMOTIONS for items in data["emotions"][name].values() for cue in items
@@ -214,8 +211,9 @@ def _find_acknowledgement(emotion: str, reply: str, lex: EmotionLexicon) -> str 
     patterns = [lex.acknowledge.get(emotion)]
     if emotion in NEGATIVE:
         patterns.append(lex.acknowledge.get("any"))
+    lowered = lower_keeping_offsets(reply)  # a whole reply is searched, often twice: lower-case is faster
     for pattern in patterns:
-        match = pattern.search(reply) if pattern else None
+        match = pattern.search(lowered if on_lowered(pattern) else reply) if pattern else None
         if match:
-            return match.group()
+            return reply[match.start() : match.end()]
     return None

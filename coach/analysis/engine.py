@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from coach.analysis.document import Document
-from coach.analysis.text import Span, normalise_phrase, phrases_pattern
+from coach.analysis.text import Span, has_cased_letter, normalise_phrase, phrases_pattern
 from coach.schemas import Finding, Level
 
 if TYPE_CHECKING:
@@ -234,6 +234,8 @@ def _alternation(sources: list[str]) -> str:
 
 
 def _compile(pattern: str, flags: int, what: str) -> re.Pattern[str]:
+    if flags & re.IGNORECASE and not has_cased_letter(pattern):
+        flags &= ~re.IGNORECASE  # the same matches (an emoji class, "!{2,}"), found about twice as fast
     try:
         return re.compile(pattern, flags)
     except re.error as exc:

@@ -24,6 +24,7 @@ _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI")
 
 
+SAMPLE = 4000  # characters, some 700 words: stopwords enough to tell the language; a longer text costs no more
 _NOT_ASCII_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
@@ -74,7 +75,8 @@ def same_language(draft: str, rewrite: str) -> bool:
 @lru_cache(maxsize=64)  # the draft's language is asked for by the pipeline, the rules engine and verification
 def guess_language(text: str) -> str | None:
     """'en', 'de', ... for Latin-script text with enough stopwords; the script's name for other scripts;
-    None when the text is too short or too mixed to tell."""
+    None when the text is too short or too mixed to tell. Only the first `SAMPLE` characters are read."""
+    text = text[:SAMPLE]
     script = script_of(text)
     if script is None:
         return None

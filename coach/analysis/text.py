@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -26,12 +27,70 @@ class Span:
 
 
 def lower_keeping_offsets(text: str) -> str:
-    """The text lower-cased, each character at its offset: the few characters that grow when lower-cased
-    (e.g. "İ") are left as they are."""
+    """The text lower-cased, each character at its offset. "İ", the one character that grows when
+    lower-cased, becomes "i", as IGNORECASE reads it."""
     lowered = text.lower()
     if len(lowered) != len(text):
-        lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
+        lowered = text.replace("İ", "i").lower()
     return lowered
+
+
+# A regex source in pieces: escapes (a character written in hex or by name is one piece), group names (left
+# as they are), literal runs.
+_PATTERN_PIECE = re.compile(
+    r"\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}|\\N\{[^}]*\}|\\.|\(\?P<\w+>|\(\?P=\w+\)|[^\\(]+|\(",
+    re.DOTALL,
+)
+_TURNS_CASE_OFF = re.compile(r"\(\?[aiLmsux]*-")  # (?-i:...): a part that must keep its case
+
+
+def lower_case_pattern(source: str) -> str | None:
+    """`source` with its literal letters lower-cased: run on `lower_keeping_offsets(text)` it finds what
+    `source` finds with IGNORECASE, several times faster. None when lower-casing would change its meaning:
+    a letter written as an escape ("\\u00C9"), a back-reference, or a part that keeps its case."""
+    if _TURNS_CASE_OFF.search(source):
+        return None
+    pieces = []
+    for piece in _PATTERN_PIECE.findall(source):
+        if _is_cased(piece):
+            if piece[0] == "\\":
+                return None
+            piece = piece.lower()
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def caseless(source: str, flags: int = 0) -> re.Pattern[str]:
+    """A case-insensitive regex: lower-case, to run on `lower_keeping_offsets(text)`, where lower-casing keeps its
+    meaning; otherwise with IGNORECASE, to run on the text itself (`on_lowered` tells which)."""
+    lowered = lower_case_pattern(source)
+    return re.compile(source, flags | re.IGNORECASE) if lowered is None else re.compile(lowered, flags)
+
+
+def on_lowered(regex: re.Pattern[str]) -> bool:
+    """Whether a `caseless` regex runs on the lower-cased text."""
+    return not regex.flags & re.IGNORECASE
+
+
+def has_cased_letter(source: str) -> bool:
+    """Whether a regex source has a letter that IGNORECASE could match in another case (escapes such as
+    \\w and group names aside): without one, IGNORECASE only slows the regex down."""
+    return any(_is_cased(piece) or piece.startswith("(?P=") for piece in _PATTERN_PIECE.findall(source))
+
+
+def _is_cased(piece: str) -> bool:
+    if piece.startswith("(?P"):
+        return False
+    if piece[0] != "\\":
+        return piece.lower() != piece.upper()
+    kind = piece[1]
+    if kind in "xuU":
+        char = chr(int(piece[2:], 16))
+    elif kind == "N":
+        char = unicodedata.lookup(piece[3:-1])
+    else:
+        return kind.isdigit()  # a back-reference (or an octal escape): treated as cased
+    return char.lower() != char.upper()
 
 
 def sentence_spans(text: str) -> list[Span]:
