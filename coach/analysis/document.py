@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cached_property
+from itertools import accumulate
 
 from coach.analysis.regions import Region, mask, protected_regions
 from coach.analysis.text import Positions, Span, sentence_spans
 from coach.schemas import Context
 
-_WORD = re.compile(r"\w+")
+_WORD_SPLIT = re.compile(r"(\w+)")
 
 
 class Document:
@@ -53,11 +54,10 @@ class Document:
         """Lower-cased words of `masked`, where each starts, and word -> its indexes in that list."""
         lowered = self.masked.lower()
         same_length = len(lowered) == len(self.masked)  # a few characters (e.g. "İ") change length when lowered
-        words: list[str] = []
-        starts: list[int] = []
-        for match in _WORD.finditer(lowered if same_length else self.masked):
-            words.append(match.group() if same_length else match.group().lower())
-            starts.append(match.start())
+        # Separators and words alternate, so each word starts where the pieces before it end.
+        pieces = _WORD_SPLIT.split(lowered if same_length else self.masked)
+        words = pieces[1::2] if same_length else [word.lower() for word in pieces[1::2]]
+        starts = list(accumulate(map(len, pieces)))[0::2][: len(words)]
         where: dict[str, list[int]] = {}
         for i, word in enumerate(words):
             where.setdefault(word, []).append(i)
@@ -67,10 +67,6 @@ class Document:
     def words(self) -> frozenset[str]:
         """The distinct lower-cased words of `masked`."""
         return frozenset(self._index[2])
-
-    def has_pair(self, first: str, second: str) -> bool:
-        """Whether `second` directly follows `first` somewhere ("as i")."""
-        return first in self._index[2] and second in self._followers(first)
 
     def positions(self, key: str) -> list[int]:
         """Start offsets of a word ("sorry"), a word pair ("as i") or any word with a prefix ("haha*").
@@ -85,13 +81,13 @@ class Document:
             found = sorted(starts[i] for word, indexes in where.items() if word.startswith(prefix) for i in indexes)
         elif " " in key:
             first, second = key.split(" ", 1)
-            found = self._followers(first).get(second, [])
+            found = self.followers(first).get(second, [])
         else:
             found = [starts[i] for i in where.get(key, ())]
         self._positions[key] = found
         return found
 
-    def _followers(self, first: str) -> dict[str, list[int]]:
+    def followers(self, first: str) -> dict[str, list[int]]:
         """Next word -> start offsets of `first` where that word follows it (built once per first word)."""
         if first not in self._pairs:
             words, starts, where = self._index

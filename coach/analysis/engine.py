@@ -54,7 +54,11 @@ class CompiledRule:
         for phrase in word_phrases:
             self.phrases_by_key.setdefault(phrase_key(phrase), []).append(phrase)
         self.word_keys = frozenset(k for k in self.phrases_by_key if " " not in k)
-        self.pair_keys = tuple((k, *k.split(" ", 1)) for k in self.phrases_by_key if " " in k)  # (key, first, second)
+        self.pair_keys: dict[str, list[tuple[str, str]]] = {}  # first word -> (second word, key)
+        for key in self.phrases_by_key:
+            if " " in key:
+                first, second = key.split(" ", 1)
+                self.pair_keys.setdefault(first, []).append((second, key))
         self.key_regexes: dict[str, re.Pattern[str]] = {}
 
         exceptions = ([phrases_pattern(rule.exceptions)] if rule.exceptions else []) + list(rule.exception_patterns)
@@ -122,8 +126,12 @@ class CompiledRule:
         return found
 
     def _present_keys(self, doc: Document) -> list[str]:
-        """The phrase keys the document has: a set intersection rules out most words, the pairs are looked up."""
-        return [*(self.word_keys & doc.words), *(key for key, first, second in self.pair_keys if doc.has_pair(first, second))]
+        """The phrase keys the document has: set intersections rule out most words and pairs' first words."""
+        keys = list(self.word_keys & doc.words)
+        for first in self.pair_keys.keys() & doc.words:
+            followers = doc.followers(first)
+            keys += [key for second, key in self.pair_keys[first] if second in followers]
+        return keys
 
     def _key_regex(self, key: str) -> re.Pattern[str]:
         """The phrases that start with `key`, compiled on first use, so start-up stays fast."""
