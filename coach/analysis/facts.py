@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -400,9 +400,15 @@ class _FactPattern:
     group: str | None = None  # the group whose span is the fact; None = the whole match
     anchor: str | None = None  # only look near these (see _ANCHORS); None = the whole text
     on_lowered: bool = False  # the regex is lower-case and case-sensitive, run on the lower-cased text (faster)
-    # Lower-case strings, one of which every match contains (or is directly followed by): the pattern runs only
-    # on texts, and for one-character gates only in windows, that have one.
-    gate: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()  # lower-case strings, one of which must be in the text for the pattern's facts to count
+    gate_after: bool = False  # the gate costs more than the pattern: it is checked only once the pattern found a fact
+    # A gate of single characters is in every match: it is also checked window by window (a window's end is
+    # whitespace, which a lookahead may read, so the character after it counts too).
+    window_gate: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        single = self.gate and self.anchor and all(len(g) == 1 for g in self.gate)
+        object.__setattr__(self, "window_gate", frozenset(self.gate) if single else frozenset())
 
 
 # Every fact of these patterns contains an anchor, so a pattern is only run in windows around its
@@ -458,7 +464,7 @@ _PATTERNS: list[_FactPattern] = [
     _FactPattern(_pattern(rf"\b(?:{_WEEKDAY},?\s+)?{_MONTH}\s+(?:the\s+)?{_DAY}(?!\d)(?:,?\s+(?P<year>\d{{4}}))?\b", 0), _named_date, 6, anchor="month", on_lowered=True),
     # "3 de mayo (de 2026)", "3. Mai 2026", "le 3 mai", "1er mars"
     _FactPattern(_pattern(rf"\b(?P<day>[0-3]?\d)(?:\.|er)?\s+(?:(?P<de>de)\s+)?(?P<fmonth>{'|'.join(_FOREIGN_MONTHS)})(?:\s+(?:de\s+|del\s+)?(?P<year>\d{{4}}))?\b", 0), _foreign_date, 6, anchor="digit",
-                 gate=_FOREIGN_MONTH_GATE, on_lowered=True),
+                 gate=_FOREIGN_MONTH_GATE, gate_after=True, on_lowered=True),
     # a slot after a weekday, "Tues 9-1": two times (the weekday is checked by the handler)
     _FactPattern(_pattern(rf"(?<![\w:.])(?P<a>{_HOUR})(?:[:.](?P<amin>[0-5]\d))?\s?(?P<aampm>[ap]m)?\s?(?:-|–|to)\s?(?P<b>{_HOUR})(?:[:.](?P<bmin>[0-5]\d))?(?:\s?(?P<bampm>[ap]m))?\b(?![-–/.]\d)(?!\s*{_UNIT_WORDS})", 0), _time_range, 7, anchor="digit",
                  gate=("-", "–", " to "), on_lowered=True),
@@ -529,10 +535,11 @@ def _scan(text: str, locale: str) -> list[Fact]:
     candidates: list[_Candidate] = []
     lowered = lower_keeping_offsets(text)
     windows: dict[str, list[tuple[int, int]]] = {}
+    characters: dict[str, list[set[str]]] = {}  # per anchor, the characters in each window (and the one after)
     hits: dict[re.Pattern[str], list[tuple[int, int]]] = {}
     gated = lowered + "\n"  # a gate such as " mai\n" also finds a word at the very end
     for pattern in _PATTERNS:
-        if pattern.gate and not any(g in gated for g in pattern.gate):
+        if pattern.gate and not pattern.gate_after and not any(g in gated for g in pattern.gate):
             continue
         if pattern.anchor is None:
             spans = [(0, len(text))]
@@ -540,15 +547,18 @@ def _scan(text: str, locale: str) -> list[Fact]:
             if pattern.anchor not in windows:
                 windows[pattern.anchor] = _windows(text, lowered, pattern.anchor, hits)
             spans = windows[pattern.anchor]
+        if pattern.window_gate and pattern.anchor not in characters:
+            characters[pattern.anchor] = [set(gated[start : end + 1]) for start, end in spans]
         source = lowered if pattern.on_lowered else text
-        # A one-character gate is in every match, so it is checked window by window too (the window's
-        # end is whitespace, which a lookahead may read).
-        window_gate = pattern.gate if all(len(g) == 1 for g in pattern.gate) else ()
-        for start, end in spans:
-            if window_gate and not any(gated.find(g, start, end + 1) >= 0 for g in window_gate):
+        found: list[_Candidate] = []
+        for i, (start, end) in enumerate(spans):
+            if pattern.window_gate and pattern.window_gate.isdisjoint(characters[pattern.anchor][i]):
                 continue
             for match in pattern.regex.finditer(source, start, end):
-                candidates += _candidates(pattern, match, text, locale)
+                found += _candidates(pattern, match, text, locale)
+        if found and pattern.gate_after and not any(g in gated for g in pattern.gate):
+            continue
+        candidates += found
     candidates.sort(key=lambda c: (c.start, -(c.end - c.start), c.priority))
     facts: list[Fact] = []
     last_end = -1
