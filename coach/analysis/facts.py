@@ -413,16 +413,17 @@ class _FactPattern:
 
 # Every fact of these patterns contains an anchor, so a pattern is only run in windows around its
 # anchor's matches: (lower-case anchor regex, run on the lower-cased text; characters before; after).
+# None before: from the space before the anchor, for facts that hold no white space (an email, a domain).
 # "digit" suits facts that start at most a few characters before their digits ("£45", "#48213");
 # "digit-wide" those with a keyword in front ("order no. 48213"); "tracking" those that start with
 # the word ("tracking number is RM 8821 3301 5GB").
 _DIGITS = re.compile(r"[0-9]+")
-_ANCHORS: dict[str, tuple[re.Pattern[str], int, int]] = {
+_ANCHORS: dict[str, tuple[re.Pattern[str], int | None, int]] = {
     "digit": (_DIGITS, 8, 12),
     "digit-wide": (_DIGITS, 40, 40),
-    "at": (re.compile(r"@"), 64, 128),
+    "at": (re.compile(r"@"), None, 0),
     "web": (re.compile(r"https?://|www\."), 0, 0),
-    "tld": (re.compile(r"\.(?:com|co\.uk|org|net|io|uk|de|fr|eu|ie|au|ca|us|info|shop|store|app)\b"), 64, 120),
+    "tld": (re.compile(r"\.(?:com|co\.uk|org|net|io|uk|de|fr|eu|ie|au|ca|us|info|shop|store|app)\b"), None, 0),
     "unit": (re.compile(r"min|hour|hr|day|week|wk|month|year|yr|[0-9]h\b"), 36, 10),
     "month": (re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"), 32, 28),
     "day": (re.compile(r"day"), 10, 5),
@@ -502,12 +503,18 @@ def _windows(text: str, lowered: str, anchor: str, hits: dict[re.Pattern[str], l
         hits[regex] = [m.span() for m in regex.finditer(lowered)]
     spans: list[list[int]] = []
     for hit_start, hit_end in hits[regex]:
-        start, end = max(0, hit_start - before), min(len(text), hit_end + after)
+        start = _after_space(text, hit_start) if before is None else max(0, hit_start - before)
+        end = min(len(text), hit_end + after)
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)
         else:
             spans.append([start, end])
     return [(s, _to_whitespace(text, e)) for s, e in spans]
+
+
+def _after_space(text: str, start: int) -> int:
+    """Where the run of characters other than spaces, tabs and line breaks that holds `start` begins."""
+    return max(text.rfind(space, 0, start) for space in " \n\t\r\f\v") + 1
 
 
 def _to_whitespace(text: str, end: int) -> int:

@@ -24,7 +24,7 @@ _STOPWORD_SETS = {lang: set(words.split()) for lang, words in _STOPWORDS.items()
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "ARABIC", "HEBREW", "CJK", "HIRAGANA", "KATAKANA", "HANGUL", "DEVANAGARI", "THAI")
 
 
-SAMPLE = 4000  # characters, some 700 words: stopwords enough to tell the language; a longer text costs no more
+SAMPLE = 2000  # characters, some 350 words: stopwords enough to tell the language; a longer text costs no more
 _NOT_ASCII_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 

@@ -112,12 +112,11 @@ def _ends_with_abbreviation(text: str, dot: int) -> bool:
 
 
 def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append(Span(start, end))
+    piece = text[start:end]
+    kept = piece.lstrip()
+    if kept:
+        start += len(piece) - len(kept)
+        spans.append(Span(start, start + len(kept.rstrip())))
 
 
 class Positions:
