@@ -48,8 +48,8 @@ def test_blocks_cover_the_text_and_keep_the_signature_whole():
     spans = block_spans(text)
     assert "".join(text[s:e] for s, e in spans) == text
     assert [text[s:e] for s, e in spans] == ["Hi Sarah,\n\n", "Your order left today.\n \n\n", "Thanks\n", "-- \nJo\n\nExample Ltd\n"]
-    assert block_spans("") == []
-    assert block_spans("one line") == [(0, 8)]
+    assert block_spans("") == ()
+    assert block_spans("one line") == ((0, 8),)
 
 
 def test_only_unseen_paragraphs_are_scanned_and_items_land_where_they_are():

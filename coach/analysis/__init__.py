@@ -49,11 +49,12 @@ def analyse(text: str, context: Context | None = None) -> Analysis:
 
 def clear_caches() -> None:
     """Forget the per-text and per-paragraph results kept for the checks of one rewrite (findings, facts,
-    commitments, emotions, acknowledgements, language). Benchmarks call it so that repeating a draft measures a new draft's cost."""
-    from coach.analysis import emotion, factcheck, facts, language, rules
+    commitments, emotions, acknowledgements, language, paragraphs). Benchmarks call it so that repeating a draft measures
+    a new draft's cost."""
+    from coach.analysis import blocks, emotion, factcheck, facts, language, rules
 
     for cached in (facts._extract_facts, factcheck._commitments, factcheck._kinds_made, emotion._detect_cached,
-                   emotion._acknowledged, language.guess_language):  # fmt: skip
+                   emotion._acknowledged, language.guess_language, blocks.block_spans):  # fmt: skip
         cached.cache_clear()
     facts.FACTS_BY_BLOCK.clear()
     rules.FINDINGS_BY_BLOCK.clear()

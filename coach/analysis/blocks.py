@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
+from functools import lru_cache
 from threading import Lock
 from typing import Protocol, TypeVar
 
@@ -35,7 +36,8 @@ class _Located(Protocol):
 Item = TypeVar("Item", bound=_Located)
 
 
-def block_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)  # one check of a rewrite splits the draft and the rewrite several times
+def block_spans(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each block; together they are the whole text, each with its trailing blank lines."""
     limit = signature_start(text)
     spans: list[tuple[int, int]] = []
@@ -47,7 +49,7 @@ def block_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, limit))
     if limit < len(text):
         spans.append((limit, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def paragraphs_not_in(text: str, other: str) -> str:
