@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 from coach.analysis.blocks import BlockMemo, by_block, moved
 from coach.analysis.text import lower_keeping_offsets
@@ -95,8 +96,7 @@ _TRAILING_PUNCTUATION = ".,;:!?"
 _WHITESPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: hundreds are made per long text
     kind: str
     start: int
     end: int
