@@ -135,7 +135,7 @@ class Work:
         key = (kind, before, after, reason)
         if key not in self._logged:  # the same fix in several places is one change
             self._logged.add(key)
-            self.changes.append(Change.model_construct(kind=kind, before=before, after=after, reason=reason, cites=list(cites)))
+            self.changes.append(Change(kind=kind, before=before, after=after, reason=reason, cites=list(cites)))
 
 
 def words(text: str) -> int:
