@@ -72,7 +72,8 @@ def find_commitments(
 def kinds_made(
     text: str, lexicon_: CommitmentLexicon | None = None, kinds: frozenset[str] | None = None
 ) -> frozenset[str]:
-    """The kinds of commitment (of `kinds`, default every kind) `text` makes; the search for a kind stops at its first commitment."""
+    """The kinds of commitment (of `kinds`, default every kind) that `text` makes; the search for a kind stops at
+    its first commitment."""
     lex = lexicon_ or load_commitment_lexicon()
     clauses = _Clauses(text, lex.clause_breaks)
     lowered = lower_keeping_offsets(text)

@@ -70,7 +70,9 @@ def load_emotion_lexicon(directory: Path | None = None) -> EmotionLexicon:
             weights = {normalise_phrase(cue): _WEIGHTS[kind] for kind, items in groups.items() for cue in items}
             phrases = [str(cue) for kind in groups for cue in groups[kind]]
             cues.append(_EmotionCues(name, re.compile(phrases_pattern(phrases), re.IGNORECASE), weights))
-        acknowledge = {name: caseless(phrases_pattern([str(p) for p in phrases])) for name, phrases in data["acknowledge"].items()}
+        acknowledge = {
+            name: caseless(phrases_pattern([str(p) for p in phrases])) for name, phrases in data["acknowledge"].items()
+        }
         capitals = frozenset(
             normalise_phrase(str(cue))
             for name in EMOTIONS for items in data["emotions"][name].values() for cue in items

@@ -30,7 +30,7 @@ _EXCEPTION_REACH = 60  # characters either side of a hit where an exception phra
 class CompiledRule:
     __slots__ = (
         "id", "category", "level", "kind", "sentence_scope", "message", "suggestion", "card", "max", "requires",
-        "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "word_keys", "pair_keys", "key_regexes",
+        "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "word_keys", "pair_keys", "pair_firsts", "key_regexes",
         "exceptions", "conditions", "swap",
     )  # fmt: skip
 
@@ -59,6 +59,7 @@ class CompiledRule:
             if " " in key:
                 first, second = key.split(" ", 1)
                 self.pair_keys.setdefault(first, []).append((second, key))
+        self.pair_firsts = frozenset(self.pair_keys)
         self.key_regexes: dict[str, re.Pattern[str]] = {}
 
         exceptions = ([phrases_pattern(rule.exceptions)] if rule.exceptions else []) + list(rule.exception_patterns)
@@ -108,8 +109,9 @@ class CompiledRule:
 
     def _text_matches(self, doc: Document) -> list[re.Match[str]]:
         found: list[re.Match[str]] = []
-        if self.phrases_by_key:
-            candidates = sorted((p, key) for key in self._present_keys(doc) for p in doc.positions(key))
+        keys = self._present_keys(doc) if self.phrases_by_key else ()
+        if keys:
+            candidates = sorted((p, key) for key in keys for p in doc.positions(key))
             last_end = -1
             for position, key in candidates:
                 if position < last_end:
@@ -128,7 +130,7 @@ class CompiledRule:
     def _present_keys(self, doc: Document) -> list[str]:
         """The phrase keys the document has: set intersections rule out most words and pairs' first words."""
         keys = list(self.word_keys & doc.words)
-        for first in self.pair_keys.keys() & doc.words:
+        for first in self.pair_firsts & doc.words:
             followers = doc.followers(first)
             keys += [key for second, key in self.pair_keys[first] if second in followers]
         return keys
