@@ -31,7 +31,7 @@ class CompiledRule:
     __slots__ = (
         "id", "category", "level", "kind", "sentence_scope", "message", "suggestion", "card", "max", "requires",
         "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "word_keys", "pair_keys", "pair_firsts", "key_regexes",
-        "exceptions", "conditions", "swap",
+        "exceptions", "conditions", "swap", "triggers",
     )  # fmt: skip
 
     def __init__(self, rule: Rule) -> None:
@@ -73,6 +73,16 @@ class CompiledRule:
             for c in rule.unless
         ]
         self.swap = {normalise_phrase(k): v for k, v in rule.swap.items()}
+        self.triggers = self._triggers()
+
+    def _triggers(self) -> frozenset[str] | None:
+        """Words one of which a document must have for the rule to find anything; None when it reads every
+        text (it scans whole texts or sentences, or counts over the text, or needs a word by its prefix)."""
+        scans_everything = self.scan_regex is not None and not self.requires
+        if scans_everything or (self.kind == "occurrence" and not self.sentence_scope):
+            return None
+        words = self.word_keys | self.pair_firsts | frozenset(self.requires)
+        return None if any(word.endswith("*") for word in words) else words
 
     @property
     def regex(self) -> re.Pattern[str]:

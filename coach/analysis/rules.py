@@ -199,7 +199,13 @@ class RuleSet:
 
     @staticmethod
     def _run(doc: Document, rules: list[CompiledRule]) -> list[Finding]:
-        findings = [finding for rule in rules for finding in rule.run(doc)]
+        words = doc.words  # a rule none of whose trigger words the text has would find nothing: it is not run
+        findings = [
+            finding
+            for rule in rules
+            if rule.triggers is None or not rule.triggers.isdisjoint(words)
+            for finding in rule.run(doc)
+        ]
         return sorted(findings, key=lambda f: (f.start, f.end, f.rule))
 
 
