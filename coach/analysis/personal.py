@@ -18,6 +18,7 @@ from coach.analysis.data import DataError, lexicon
 from coach.analysis.document import Document
 from coach.analysis.emotion import acknowledged
 from coach.analysis.facts import extract_facts
+from coach.analysis.text import cue_alternation
 from coach.schemas import Emotion, Finding, Level, PastInteraction, PersonalCheck
 
 WRONG_NAME_PENALTY, DETAIL_PENALTY = 30, 15
@@ -60,7 +61,7 @@ def load_personal_lexicon(directory: Path | None = None) -> PersonalLexicon:
 
     def any_of(key: str) -> re.Pattern[str]:
         value = data[key]
-        return re.compile("|".join(value) if isinstance(value, list) else value, re.IGNORECASE | re.MULTILINE)
+        return re.compile(cue_alternation(value) if isinstance(value, list) else value, re.IGNORECASE | re.MULTILINE)
 
     try:
         titles = tuple(str(t) for t in data["titles_words"])

@@ -94,6 +94,22 @@ def _is_cased(piece: str) -> bool:
     return char.lower() != char.upper()
 
 
+def cue_alternation(cues: list[str]) -> str:
+    r"""The cues as one regex. When every cue starts with a word boundary and a letter (`\brefund\w*`), each
+    tests the boundary behind its first letter (`r(?<!\w.)efund\w*`), so the engine looks only where one of
+    those letters is: about twice as fast. Otherwise the cues that start at a word boundary share one `\b`,
+    which the engine tests once per position instead of once per cue."""
+    if all(_LETTER_FIRST.match(cue) for cue in cues):
+        return "|".join(f"{cue[2]}{_BOUNDARY_AFTER_FIRST}{cue[3:]}" for cue in cues)
+    bounded = [cue[2:] for cue in cues if cue.startswith(r"\b")]
+    others = [cue for cue in cues if not cue.startswith(r"\b")]
+    return "|".join(([rf"\b(?:{'|'.join(bounded)})"] if bounded else []) + others)
+
+
+_LETTER_FIRST = re.compile(r"\\b[A-Za-z](?![?*+{])")  # a boundary, then a letter that is not optional or repeated
+_BOUNDARY_AFTER_FIRST = r"(?<!\w.)"  # \b before a letter, read one character later
+
+
 def sentence_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
