@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import cached_property
 from itertools import accumulate
 
@@ -68,6 +69,21 @@ class Document:
         """The distinct lower-cased words of `masked`."""
         return frozenset(self._index[2])
 
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether a word starts with `prefix`."""
+        return next(self._words_with(prefix), None) is not None
+
+    def _words_with(self, prefix: str) -> Iterator[str]:
+        ordered = self._sorted_words
+        for i in range(bisect_left(ordered, prefix), len(ordered)):
+            if not ordered[i].startswith(prefix):
+                return
+            yield ordered[i]
+
+    @cached_property
+    def _sorted_words(self) -> list[str]:
+        return sorted(self._index[2])
+
     def positions(self, key: str) -> list[int]:
         """Start offsets of a word ("sorry"), a word pair ("as i") or any word with a prefix ("haha*").
 
@@ -77,8 +93,7 @@ class Document:
             return cached
         words, starts, where = self._index
         if key.endswith("*"):
-            prefix = key[:-1]
-            found = sorted(starts[i] for word, indexes in where.items() if word.startswith(prefix) for i in indexes)
+            found = sorted(starts[i] for word in self._words_with(key[:-1]) for i in where[word])
         elif " " in key:
             first, second = key.split(" ", 1)
             found = self.followers(first).get(second, [])

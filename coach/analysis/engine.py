@@ -31,7 +31,7 @@ class CompiledRule:
     __slots__ = (
         "id", "category", "level", "kind", "sentence_scope", "message", "suggestion", "card", "max", "requires",
         "flags", "sources", "_regex", "scan_regex", "phrases_by_key", "word_keys", "pair_keys", "pair_firsts", "key_regexes",
-        "exceptions", "conditions", "swap", "triggers",
+        "exceptions", "conditions", "swap", "triggers", "trigger_prefixes",
     )  # fmt: skip
 
     def __init__(self, rule: Rule) -> None:
@@ -73,16 +73,22 @@ class CompiledRule:
             for c in rule.unless
         ]
         self.swap = {normalise_phrase(k): v for k, v in rule.swap.items()}
-        self.triggers = self._triggers()
+        self.triggers, self.trigger_prefixes = self._triggers()
 
-    def _triggers(self) -> frozenset[str] | None:
-        """Words one of which a document must have for the rule to find anything; None when it reads every
-        text (it scans whole texts or sentences, or counts over the text, or needs a word by its prefix)."""
+    def _triggers(self) -> tuple[frozenset[str] | None, tuple[str, ...]]:
+        """Words ("sorry") and prefixes ("haha*") one of which a document must have for the rule to find
+        anything; None when it reads every text (it scans whole texts or sentences, or counts over the text)."""
         scans_everything = self.scan_regex is not None and not self.requires
         if scans_everything or (self.kind == "occurrence" and not self.sentence_scope):
-            return None
+            return None, ()
         words = self.word_keys | self.pair_firsts | frozenset(self.requires)
-        return None if any(word.endswith("*") for word in words) else words
+        return frozenset(w for w in words if not w.endswith("*")), tuple(w[:-1] for w in words if w.endswith("*"))
+
+    def may_match(self, doc: Document) -> bool:
+        """False when the document has none of the rule's trigger words: the rule would find nothing."""
+        if self.triggers is None:
+            return True
+        return not self.triggers.isdisjoint(doc.words) or any(doc.has_prefix(p) for p in self.trigger_prefixes)
 
     @property
     def regex(self) -> re.Pattern[str]:

@@ -199,13 +199,7 @@ class RuleSet:
 
     @staticmethod
     def _run(doc: Document, rules: list[CompiledRule]) -> list[Finding]:
-        words = doc.words  # a rule none of whose trigger words the text has would find nothing: it is not run
-        findings = [
-            finding
-            for rule in rules
-            if rule.triggers is None or not rule.triggers.isdisjoint(words)
-            for finding in rule.run(doc)
-        ]
+        findings = [finding for rule in rules if rule.may_match(doc) for finding in rule.run(doc)]
         return sorted(findings, key=lambda f: (f.start, f.end, f.rule))
 
 
