@@ -31,11 +31,14 @@ def compare_facts(
     locale = context.locale
     draft_facts = _unique(extract_facts(draft, locale) if draft_facts is None else draft_facts)
     rewrite_facts = _unique(extract_facts(rewrite, locale) if rewrite_facts is None else rewrite_facts)
-    in_rewrite, in_draft, in_context = _Known(rewrite_facts), _Known(draft_facts), _Known(_context_facts(context))
+    in_rewrite, in_draft = _Known(rewrite_facts), _Known(draft_facts)
 
     kept = [f for f in draft_facts if f in in_rewrite]
     lost = [f for f in draft_facts if f not in in_rewrite]
-    new = [r for r in rewrite_facts if r not in in_draft and r not in in_context]
+    new = [r for r in rewrite_facts if r not in in_draft]
+    if new:  # the context is read only for what the draft does not have
+        in_context = _Known(_context_facts(context))
+        new = [r for r in new if r not in in_context]
     altered, missing, added = _pair_changes(lost, new)
 
     return FactCheck(
