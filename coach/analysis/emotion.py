@@ -69,7 +69,7 @@ def load_emotion_lexicon(directory: Path | None = None) -> EmotionLexicon:
             groups = data["emotions"][name]
             weights = {normalise_phrase(cue): _WEIGHTS[kind] for kind, items in groups.items() for cue in items}
             phrases = [str(cue) for kind in groups for cue in groups[kind]]
-            cues.append(_EmotionCues(name, re.compile(phrases_pattern(phrases), re.IGNORECASE), weights))
+            cues.append(_EmotionCues(name, caseless(phrases_pattern(phrases)), weights))
         acknowledge = {
             name: caseless(phrases_pattern([str(p) for p in phrases])) for name, phrases in data["acknowledge"].items()
         }
@@ -130,21 +130,23 @@ def _detect(text: str, lex: EmotionLexicon) -> list[Emotion]:
     cues: dict[str, list[str]] = {}
     complaints: list[int] = []  # where the anger and frustration cues start
     shouting = text.isupper()
+    lowered = lower_keeping_offsets(text)
     for emotion in lex.cues:
         total = 0.0
-        for match in emotion.regex.finditer(text):
-            cue = normalise_phrase(match.group())
+        for match in emotion.regex.finditer(lowered if on_lowered(emotion.regex) else text):
+            written = text[match.start() : match.end()]
+            cue = normalise_phrase(written)
             weight = emotion.weights.get(cue, 0.0)
             before = [normalise_phrase(w) for w in _WORDS.findall(text[max(0, match.start() - 40) : match.start()])[-2:]]
             if weight > 0 and _negated(before, lex.negators):
                 continue
             if weight > 0 and before and before[-1] in lex.intensifiers:
                 weight *= 1.5
-            if weight > 0 and not shouting and cue not in lex.written_in_capitals and _CAPITALISED_WORD.search(match.group()):
+            if weight > 0 and not shouting and cue not in lex.written_in_capitals and _CAPITALISED_WORD.search(written):
                 weight *= lex.emphasis
             total += weight
-            if weight > 0 and match.group() not in cues.get(emotion.name, []):
-                cues.setdefault(emotion.name, []).append(match.group())
+            if weight > 0 and written not in cues.get(emotion.name, []):
+                cues.setdefault(emotion.name, []).append(written)
             if weight > 0 and emotion.name in _COMPLAINT:
                 complaints.append(match.start())
         raw[emotion.name] = total

@@ -546,7 +546,7 @@ def _scan(text: str, locale: str) -> list[Fact]:
     hits: dict[re.Pattern[str], list[tuple[int, int]]] = {}
     gated = lowered + "\n"  # a gate such as " mai\n" also finds a word at the very end
     for pattern in _PATTERNS:
-        if pattern.gate and not pattern.gate_after and not any(g in gated for g in pattern.gate):
+        if pattern.gate and not pattern.gate_after and not _has_any(gated, pattern.gate):
             continue
         if pattern.anchor is None:
             spans = [(0, len(text))]
@@ -563,7 +563,7 @@ def _scan(text: str, locale: str) -> list[Fact]:
                 continue
             for match in pattern.regex.finditer(source, start, end):
                 found += _candidates(pattern, match, text, locale)
-        if found and pattern.gate_after and not any(g in gated for g in pattern.gate):
+        if found and pattern.gate_after and not _has_any(gated, pattern.gate):
             continue
         candidates += found
     candidates.sort(key=lambda c: (c.start, -(c.end - c.start), c.priority))
@@ -574,6 +574,13 @@ def _scan(text: str, locale: str) -> list[Fact]:
             facts.append(Fact(kind=c.kind, value=text[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
             last_end = c.end
     return facts
+
+
+def _has_any(text: str, strings: tuple[str, ...]) -> bool:
+    for string in strings:  # a loop, not any(): no generator to make for each of three dozen patterns
+        if string in text:
+            return True
+    return False
 
 
 def _candidates(pattern: _FactPattern, match: re.Match[str], text: str, locale: str) -> list[_Candidate]:
