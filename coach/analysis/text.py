@@ -70,7 +70,10 @@ def caseless(source: str, flags: int = 0) -> re.Pattern[str]:
 
 def on_lowered(regex: re.Pattern[str]) -> bool:
     """Whether a `caseless` regex runs on the lower-cased text."""
-    return not regex.flags & re.IGNORECASE
+    return not regex.flags & _IGNORECASE
+
+
+_IGNORECASE = int(re.IGNORECASE)  # a plain int: "&" with the RegexFlag enum runs Python code, in hot loops
 
 
 def has_cased_letter(source: str) -> bool:
