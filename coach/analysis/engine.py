@@ -103,6 +103,9 @@ class CompiledRule:
     def run(self, doc: Document) -> list[Finding]:
         if self.kind == "occurrence":
             return self._run_occurrence(doc)
+        if not self.sentence_scope and not self.conditions:  # the common case, without the wrapping below
+            found = [self._finding(doc, m.start(), m.end(), self.level) for m in self._text_matches(doc)]
+            return self._without_exceptions(doc, found)
         findings = []
         for match, sentence in self._matches(doc):
             level = self.level
