@@ -43,6 +43,7 @@ def test_lower_case_pattern(source, expected):
         (r"\bmate\b", True),
         (r"\x41", True),  # "A"
         (r"(?P<a>\w+) (?P=a)", True),  # a back-reference matches in either case under IGNORECASE
+        (r"\N{NO SUCH CHARACTER}", True),  # left for the regex compiler to report
     ],
 )
 def test_has_cased_letter(source, cased):

@@ -88,12 +88,15 @@ def _is_cased(piece: str) -> bool:
     if piece[0] != "\\":
         return piece.lower() != piece.upper()
     kind = piece[1]
-    if kind in "xuU":
-        char = chr(int(piece[2:], 16))
-    elif kind == "N":
-        char = unicodedata.lookup(piece[3:-1])
-    else:
-        return kind.isdigit()  # a back-reference (or an octal escape): treated as cased
+    try:
+        if kind in "xuU":
+            char = chr(int(piece[2:], 16))
+        elif kind == "N":
+            char = unicodedata.lookup(piece[3:-1])
+        else:
+            return kind.isdigit()  # a back-reference (or an octal escape): treated as cased
+    except (KeyError, ValueError):  # no such character: compiling the regex will say so
+        return True
     return char.lower() != char.upper()
 
 
