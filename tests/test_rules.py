@@ -199,3 +199,29 @@ def test_bench_text_analyses(tmp_path: Path):
 
     analysis = analyse(sample_draft(), sample_context())
     assert analysis.familiarity_risk == 100 and analysis.facts and analysis.emotions
+
+
+def test_a_rule_is_skipped_only_where_it_would_find_nothing():
+    """Trigger words let most rules skip a text; over every rule example, lint sentence and eval draft,
+    running all rules on every text finds exactly what the rule set finds."""
+    from coach.evals.cases import load_cases
+
+    rules = load_rules()
+    texts = [s.text for s in load_sentences()] + [c.draft for c in load_cases()]
+    texts += [example.text for rule in rules for example in (*rule.tests.hit, *rule.tests.miss)]
+    skipped = 0
+    for text in texts:
+        doc = Document(text, Context(customer_name="Sarah Okafor"))
+        everything = sorted(
+            (f for rule in rules._compiled for f in rule.run(doc)), key=lambda f: (f.start, f.end, f.rule)
+        )
+        assert rules.run(doc) == everything, text
+        skipped += sum(not rule.may_match(doc) for rule in rules._compiled)
+    assert skipped > len(texts) * len(rules) // 2  # the triggers do skip most rules on most texts
+
+
+def test_a_prefix_word_triggers_its_rule():
+    haha = next(rule for rule in load_rules()._compiled if rule.id == "over-familiar.haha")
+    assert haha.trigger_prefixes
+    assert haha.may_match(Document("Hahahaha, sorted."))
+    assert not haha.may_match(Document("Sorted."))
