@@ -77,8 +77,10 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
         engine_rate = draft["engine_only"]["per_s"]
         rows.append((f"rules engine alone, {draft['draft']} draft ({draft['words']} words), one core",
                      f"{_fmt(engine_rate)}/s", target, verdict(engine_rate >= 200) if target else "–"))  # fmt: skip
+        # The target is the engine's; end to end adds the draft's analysis and the verification, which the
+        # pipeline-overhead rows measure against their own target.
         rows.append((f"rules rewrite end to end (analyse, engine, verify, diff), {draft['draft']} draft, one core",
-                     f"{_fmt(rate)}/s", target, verdict(rate >= 200) if target else "–"))  # fmt: skip
+                     f"{_fmt(rate)}/s", "", "–"))  # fmt: skip
     http = results.get("http") or {}
     if http.get("cells"):
         for endpoint in dict.fromkeys(c["endpoint"] for c in http["cells"]):
