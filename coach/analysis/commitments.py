@@ -41,15 +41,7 @@ def find_commitments(
     text: str, lexicon_: CommitmentLexicon | None = None, kinds: frozenset[str] | None = None
 ) -> list[Commitment]:
     """`kinds`: look for these kinds of commitment only (default: every kind in the lexicon)."""
-    lex = lexicon_ or load_commitment_lexicon()
-    clauses = _Clauses(text, lex.clause_breaks)
-    lowered = lower_keeping_offsets(text)
-    found = [
-        commitment
-        for kind, regex in lex.kinds.items()
-        if kinds is None or kind in kinds
-        for commitment in _commitments_of(kind, regex, text, lowered, clauses, lex.negation)
-    ]
+    found = [commitment for _kind, commitments in _by_kind(text, lexicon_, kinds) for commitment in commitments]
     return sorted(found, key=lambda c: c.start)
 
 
@@ -58,14 +50,17 @@ def kinds_made(
 ) -> frozenset[str]:
     """The kinds of commitment (of `kinds`, default every kind) that `text` makes; the search for a kind stops at
     its first commitment."""
+    return frozenset(kind for kind, commitments in _by_kind(text, lexicon_, kinds) if next(commitments, None))
+
+
+def _by_kind(text: str, lexicon_: CommitmentLexicon | None, kinds: frozenset[str] | None):
+    """(kind, its commitments in `text`, found lazily) for each kind asked for."""
     lex = lexicon_ or load_commitment_lexicon()
     clauses = _Clauses(text, lex.clause_breaks)
     lowered = lower_keeping_offsets(text)
-    return frozenset(
-        kind
-        for kind, regex in lex.kinds.items()
-        if (kinds is None or kind in kinds) and next(_commitments_of(kind, regex, text, lowered, clauses, lex.negation), None)
-    )
+    for kind, regex in lex.kinds.items():
+        if kinds is None or kind in kinds:
+            yield kind, _commitments_of(kind, regex, text, lowered, clauses, lex.negation)
 
 
 def _commitments_of(
