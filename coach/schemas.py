@@ -115,7 +115,7 @@ class Fact(BaseModel):
 
     model_config = ConfigDict(frozen=True)  # extraction is cached, so one Fact may be shared by many results
 
-    kind: str = Field(description="order, ticket, tracking, product_code, reference, amount, percentage, date, time, duration, url, email, phone.")
+    kind: str = Field(description="order, ticket, tracking, product_code, reference, amount, percentage, date, time, duration, url, email, phone, token (a word over 200 characters, kept verbatim).")
     value: str = Field(description="As written in the text.")
     normal: str = Field(description="Normalised form used for comparison, e.g. 'GBP 45.00' or '2026-03-12'.")
     start: int = Field(ge=0)

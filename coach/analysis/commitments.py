@@ -71,7 +71,7 @@ def _commitments_of(
     for match in regex.finditer(lowered if on_lowered(regex) else text):
         start, end = match.span()
         clause = clauses.around(start, end)
-        if clause is not None and not negation.search(text, *clause):
+        if clause is not None and not clauses.negated(clause, negation):
             yield Commitment(kind=kind, text=text[start:end], start=start, end=end)
 
 
@@ -81,8 +81,15 @@ class _Clauses:
 
     def __init__(self, text: str, breaks: re.Pattern[str]) -> None:
         self.text, self.breaks = text, breaks
-        self._lines: dict[int, list[Span]] = {}
-        self._clauses: dict[Span, list[tuple[int, int]]] = {}
+        self._lines: dict[int, tuple[list[Span], list[int]]] = {}  # line start -> its sentences and their starts
+        self._clauses: dict[Span, tuple[list[tuple[int, int]], list[int]]] = {}  # and their starts
+        self._negated: dict[tuple[int, int], bool] = {}
+
+    def negated(self, clause: tuple[int, int], negation: re.Pattern[str]) -> bool:
+        """Whether the clause holds a negation; each clause is searched once however many cues it holds."""
+        if clause not in self._negated:
+            self._negated[clause] = negation.search(self.text, *clause) is not None
+        return self._negated[clause]
 
     def around(self, start: int, end: int) -> tuple[int, int] | None:
         """The clause holding a cue at (start, end); None when the cue runs over a sentence's end."""
@@ -90,15 +97,18 @@ class _Clauses:
         if line_start not in self._lines:
             line_end = self.text.find("\n", start)
             line = self.text[line_start : len(self.text) if line_end < 0 else line_end]
-            self._lines[line_start] = [Span(s.start + line_start, s.end + line_start) for s in sentence_spans(line)]
-        sentences = self._lines[line_start]
-        index = bisect_right([s.start for s in sentences], start) - 1
+            sentences = [Span(s.start + line_start, s.end + line_start) for s in sentence_spans(line)]
+            self._lines[line_start] = (sentences, [s.start for s in sentences])
+        sentences, starts = self._lines[line_start]
+        index = bisect_right(starts, start) - 1
         if index < 0 or end > sentences[index].end:
             return None  # a cue is read within one sentence
         sentence = sentences[index]
         if sentence not in self._clauses:
-            self._clauses[sentence] = _clauses(self.text, sentence.start, sentence.end, self.breaks)
-        return next((s, e) for s, e in self._clauses[sentence] if s <= start < e)
+            clauses = _clauses(self.text, sentence.start, sentence.end, self.breaks)
+            self._clauses[sentence] = (clauses, [s for s, _e in clauses])
+        clauses, clause_starts = self._clauses[sentence]
+        return clauses[bisect_right(clause_starts, start) - 1]
 
 
 def _clauses(text: str, start: int, end: int, breaks: re.Pattern[str]) -> list[tuple[int, int]]:

@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"\w+")
 _GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
 _EXCEPTION_REACH = 60  # characters either side of a hit where an exception phrase may sit
+# One rule reports at most this many findings in one text: no real draft comes near it, and a draft of
+# 20,000 emoji must not cost 20,000 findings in every later step (hardening: bounded work per request).
+# Matches past the first _SCANNED are not made into findings at all (exceptions may drop some of those).
+MAX_FINDINGS_PER_RULE = 100
+_SCANNED = 2 * MAX_FINDINGS_PER_RULE
 
 
 class CompiledRule:
@@ -101,11 +106,12 @@ class CompiledRule:
     # --- running ---------------------------------------------------------------------
 
     def run(self, doc: Document) -> list[Finding]:
+        """The rule's findings in `doc`, at most MAX_FINDINGS_PER_RULE of them."""
         if self.kind == "occurrence":
-            return self._run_occurrence(doc)
+            return self._run_occurrence(doc)[:MAX_FINDINGS_PER_RULE]
         if not self.sentence_scope and not self.conditions:  # the common case, without the wrapping below
-            found = [self._finding(doc, m.start(), m.end(), self.level) for m in self._text_matches(doc)]
-            return self._without_exceptions(doc, found)
+            found = [self._finding(doc, m.start(), m.end(), self.level) for m in self._text_matches(doc)[:_SCANNED]]
+            return self._without_exceptions(doc, found)[:MAX_FINDINGS_PER_RULE]
         findings = []
         for match, sentence in self._matches(doc):
             level = self.level
@@ -115,7 +121,9 @@ class CompiledRule:
                     continue
                 level = Level(verdict) if verdict else level
             findings.append(self._finding(doc, match.start(), match.end(), level))
-        return self._without_exceptions(doc, findings)
+            if len(findings) >= _SCANNED:
+                break
+        return self._without_exceptions(doc, findings)[:MAX_FINDINGS_PER_RULE]
 
     def _matches(self, doc: Document):
         if not self.sentence_scope:

@@ -2,7 +2,8 @@
 while "£45.00" and "£54.00" do not.
 
 Kinds: order, ticket, tracking, product_code, reference, postcode, number, amount, percentage,
-date, time, duration, url, email, phone. "reference" also covers codes such as "Q-77310" and
+date, time, duration, url, email, phone, and token: a "word" longer than LONG_TOKEN characters, kept
+verbatim as one opaque fact. "reference" also covers codes such as "Q-77310" and
 "LOYAL15-QZ" and the tail of a card or an address ("ending 7731"); "number" is a number written
 with a leading zero (a meter reading "04712"), which must keep its zeros. Each pattern has a
 priority; where matches overlap, the one that starts first wins, then the longest, then the higher
@@ -19,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from coach.analysis.blocks import BlockMemo, by_block, moved
-from coach.analysis.text import lower_keeping_offsets
+from coach.analysis.text import long_token_spans, lower_keeping_offsets, mask_long_tokens
 from coach.schemas import Fact
 
 # Families: facts of one family can be "altered" into each other (an order number into another id).
@@ -27,7 +28,7 @@ FAMILY = {
     "order": "id", "ticket": "id", "tracking": "id", "product_code": "id", "reference": "id",
     "postcode": "id", "number": "id",
     "amount": "amount", "percentage": "percentage", "date": "date", "time": "time",
-    "duration": "duration", "url": "url", "email": "email", "phone": "phone",
+    "duration": "duration", "url": "url", "email": "email", "phone": "phone", "token": "token",
 }  # fmt: skip
 
 _MONTHS = {
@@ -538,8 +539,14 @@ def _extract_facts(text: str, locale: str) -> tuple[Fact, ...]:
 FACTS_BY_BLOCK = BlockMemo()
 
 
-def _scan(text: str, locale: str) -> list[Fact]:
-    candidates: list[_Candidate] = []
+def _scan(original: str, locale: str) -> list[Fact]:
+    # A long token (a 300-character link, a pasted code) is one opaque fact; the patterns run on the
+    # text with it blanked out, so none of them can backtrack through it.
+    long_tokens = long_token_spans(original)
+    text = mask_long_tokens(original, long_tokens)
+    candidates: list[_Candidate] = [
+        _Candidate("token", span.start, span.end, original[span.start : span.end], -1) for span in long_tokens
+    ]
     lowered = lower_keeping_offsets(text)
     windows: dict[str, list[tuple[int, int]]] = {}
     characters: dict[str, list[set[str]]] = {}  # per anchor, the characters in each window (and the one after)
@@ -571,7 +578,7 @@ def _scan(text: str, locale: str) -> list[Fact]:
     last_end = -1
     for c in candidates:
         if c.start >= last_end:
-            facts.append(Fact(kind=c.kind, value=text[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
+            facts.append(Fact(kind=c.kind, value=original[c.start : c.end], normal=c.normal, start=c.start, end=c.end))
             last_end = c.end
     return facts
 

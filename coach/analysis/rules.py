@@ -188,10 +188,12 @@ class RuleSet:
             return self._run(doc if part == doc.text else Document(part, doc.context), self._within_blocks)
 
         def move(finding: Finding, delta: int) -> Finding:
-            if not delta:
-                return finding
+            # The line is recomputed even where the offset holds: a paragraph met at the same offset in
+            # another text may sit on another line there.
             start = finding.start + delta
             line, column = doc.lines.line_col(start)
+            if not delta and (line, column) == (finding.line, finding.column):
+                return finding
             return finding.model_copy(update={"start": start, "end": finding.end + delta, "line": line, "column": column})
 
         findings = by_block(doc.text, FINDINGS_BY_BLOCK, key, scan, move) + self._run(doc, self._across_blocks)

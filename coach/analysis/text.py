@@ -27,6 +27,33 @@ class Span:
     end: int
 
 
+# A "word" longer than this is opaque: analysis reads it as one protected fact and never runs its
+# patterns inside it, so no pattern can backtrack through it (hardening: every step is linear in the input).
+LONG_TOKEN = 200
+_LONG_TOKEN = re.compile(rf"(?<!\S)\S{{{LONG_TOKEN + 1},}}")
+
+
+def long_token_spans(text: str) -> list[Span]:
+    """The runs of characters without white space longer than LONG_TOKEN. Linear: a run is tried only
+    from its first character."""
+    if len(text) <= LONG_TOKEN:
+        return []
+    return [Span(*m.span()) for m in _LONG_TOKEN.finditer(text)]
+
+
+def mask_long_tokens(text: str, spans: list[Span] | None = None) -> str:
+    """`text` with each long token's characters turned into spaces, every other character at its offset."""
+    spans = long_token_spans(text) if spans is None else spans
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for span in spans:
+        pieces += [text[last : span.start], " " * (span.end - span.start)]
+        last = span.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def lower_keeping_offsets(text: str) -> str:
     """The text lower-cased, each character at its offset. "İ", the one character that grows when
     lower-cased, becomes "i", as IGNORECASE reads it."""

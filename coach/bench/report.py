@@ -116,13 +116,19 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
         target = analysis.get("target_ms") if name.startswith("2000") else None
         rows.append((f"analyse(), {name} draft, one core", f"p50 {_fmt(row['median_ms'], 2)} ms, p95 {_fmt(row['p95_ms'], 2)} ms",
                      f"< {target} ms" if target else "", verdict(row["median_ms"] < target) if target else "–"))  # fmt: skip
+    worst = results.get("worst-case") or {}
+    if worst.get("patterns"):
+        slowest = max(worst["patterns"], key=lambda r: r["worst_s"])
+        rows.append((f"worst case: {len(worst['patterns'])} adversarial patterns at {worst['length']:,} characters, one core",
+                     f"slowest {slowest['pattern']}: {_fmt(slowest['worst_s'], 3)} s", f"each < {_fmt(worst['target_s'])} s",
+                     verdict(worst["passed"])))  # fmt: skip
     for area, value in results.items():
         if isinstance(value, dict) and value.get("error"):
             rows.append((f"{area}", "FAILED: " + value["error"].splitlines()[0][:120], "", "–"))
     return rows
 
 
-_TITLES = {"http": "HTTP", "load": "Load test"}
+_TITLES = {"http": "HTTP", "load": "Load test", "worst-case": "Worst case (adversarial input)"}
 
 
 def markdown(results: dict) -> str:
@@ -150,7 +156,7 @@ def markdown(results: dict) -> str:
         _table(["figure", "value", "target", ""], [list(r) for r in headline(results)]),
     ]
     sections = [
-        ("analysis", _analysis_md), ("ingest", _ingest_md), ("retrieval", _retrieval_md), ("pipeline", _pipeline_md),
+        ("analysis", _analysis_md), ("worst-case", _worst_case_md), ("ingest", _ingest_md), ("retrieval", _retrieval_md), ("pipeline", _pipeline_md),
         ("rules", _rules_md), ("http", _http_md), ("load", _load_md), ("tokens", _tokens_md),
     ]  # fmt: skip
     for name, render in sections:
@@ -176,6 +182,14 @@ def markdown(results: dict) -> str:
 def _analysis_md(data: dict) -> list[str]:
     rows = [[name, r["words"], r["repeats"], r["first_call_ms"], r["median_ms"], r["p95_ms"]] for name, r in data["drafts"].items()]
     return [_table(["draft", "words", "repeats", "first call ms", "p50 ms", "p95 ms"], rows), ""]
+
+
+def _worst_case_md(data: dict) -> list[str]:
+    rows = [[r["pattern"], f"{r['chars']:,}", _fmt(r["analyse_s"], 3), _fmt(r["rewrite_s"], 3), _fmt(r["message_rewrite_s"], 3),
+             _fmt(r["history_rewrite_s"], 3), _fmt(r["before_s"], 0) if r.get("before_s") else "", "met" if r["met"] else "MISSED"]
+            for r in data["patterns"]]  # fmt: skip
+    header = ["pattern", "chars", "analyse s", "rewrite s", "as message s", "as history s", "before s", f"< {_fmt(data['target_s'])} s"]
+    return [_table(header, rows), ""]
 
 
 def _ingest_md(data: dict) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from coach.bench.common import machine_info, one_core
 from coach.config import PROJECT_ROOT
 
-AREAS = ("analysis", "rules", "tokens", "pipeline", "retrieval", "ingest", "http", "load")
+AREAS = ("analysis", "worst-case", "rules", "tokens", "pipeline", "retrieval", "ingest", "http", "load")
 DEFAULT_OUT = PROJECT_ROOT / "bench" / "results"
 
 
@@ -81,6 +81,7 @@ def _run_areas(areas: list[str], results: dict, quick: bool, out: Path, prices: 
 
         runners: dict[str, Callable[[], dict]] = {
             "analysis": lambda: _analysis(quick),
+            "worst-case": lambda: _area("worst_case").run(work, quick=quick, log=log),
             "rules": lambda: _area("rules").run(quick=quick, log=log),
             "tokens": lambda: _area("tokens").run(guidance_index(), prices, quick=quick, log=log),
             "pipeline": lambda: (guidance_index(), _area("pipeline").run(work, out=out, quick=quick, log=log))[1],

@@ -15,7 +15,7 @@ from functools import lru_cache
 from coach.analysis.emotion import NEGATIVE
 from coach.analysis.facts import extract_facts
 from coach.analysis.regions import protected_regions
-from coach.analysis.text import normalise_phrase
+from coach.analysis.text import mask_long_tokens, normalise_phrase
 from coach.models.rules.phrases import Phrases, ToneAction
 from coach.models.rules.work import Markers, Symbols, Work
 from coach.schemas import Analysis, Channel, Context, Finding, Level
@@ -87,7 +87,8 @@ def protected_spans(draft: str, analysis: Analysis, keep: list[str], phrases: Ph
     patterns: sorted, overlaps merged."""
     spans = [(r.start, r.end) for r in protected_regions(draft) if r.end > r.start]
     spans += [(f.start, f.end) for f in analysis.facts if f.end > f.start and draft[f.start : f.end] == f.value]
-    spans += [m.span() for pattern in phrases.tone.protect for m in pattern.finditer(draft) if m.end() > m.start()]
+    searchable = mask_long_tokens(draft)  # a long token is a fact already; no pattern backtracks through it
+    spans += [m.span() for pattern in phrases.tone.protect for m in pattern.finditer(searchable) if m.end() > m.start()]
     for phrase in keep:
         if phrase:
             spans += [(m.start(), m.end()) for m in re.finditer(re.escape(phrase), draft)]
