@@ -15,14 +15,17 @@ draft did not have.
 
 from __future__ import annotations
 
+from coach.analysis import emotion_model, tone_model
 from coach.analysis.data import DataError
 from coach.analysis.document import Document
 from coach.analysis.emotion import detect_emotions
 from coach.analysis.factcheck import compare_facts
 from coach.analysis.facts import extract_facts as _extract_facts
+from coach.analysis.language import likely_language
 from coach.analysis.personal import check_personalisation
 from coach.analysis.risk import familiarity_risk, is_unprofessional
 from coach.analysis.rules import Rule, RuleSet, load_rules
+from coach.config import get_settings
 from coach.schemas import Analysis, Context, Fact, Finding
 
 __all__ = [
@@ -31,10 +34,18 @@ __all__ = [
 ]  # fmt: skip
 
 
-def analyse(text: str, context: Context | None = None) -> Analysis:
+def analyse(text: str, context: Context | None = None, *, learned: bool | None = None, rules: bool = True) -> Analysis:
+    """`learned`: run the learned tone and emotion models beside the rules and the lexicon (default: the
+    `tone_model` setting).
+    `rules=False` leaves the tone rules out (the model alone, as `coach eval lint` measures it)."""
     doc = Document(text, context)
-    rule_findings = load_rules().run_by_block(doc)
+    rule_findings = load_rules().run_by_block(doc) if rules else []
     emotions = detect_emotions(doc.customer_words)
+    if learned if learned is not None else get_settings().tone_model:
+        emotions = emotion_model.combine(doc.customer_words, emotions)
+        if likely_language(text, doc.context.locale) in ("en", None):  # the models learned English only
+            review = tone_model.review(text, doc.sentences, doc.masked, emotions, rule_findings, doc.lines.line_col)
+            rule_findings = review.rule_findings + review.findings
     personal = check_personalisation(doc, emotions, rule_findings)
     findings = sorted(rule_findings + personal.findings, key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
@@ -49,19 +60,22 @@ def analyse(text: str, context: Context | None = None) -> Analysis:
 
 def clear_caches() -> None:
     """Forget the per-text and per-paragraph results kept for the checks of one rewrite (findings, facts,
-    commitments, emotions, acknowledgements, language, paragraphs). Benchmarks call it so that repeating a draft measures
+    commitments, emotions, acknowledgements, language, paragraphs, sentence vectors and model scores). Benchmarks call it so that repeating a draft measures
     a new draft's cost."""
-    from coach.analysis import blocks, emotion, factcheck, facts, language, rules
+    from coach.analysis import blocks, emotion, factcheck, facts, language, rules, sentence_vectors
 
     for cached in (facts._extract_facts, factcheck._commitments, factcheck._kinds_made, emotion._detect_cached,
                    emotion._acknowledged, language.guess_language, blocks.block_spans):  # fmt: skip
         cached.cache_clear()
     facts.FACTS_BY_BLOCK.clear()
     rules.FINDINGS_BY_BLOCK.clear()
+    tone_model.clear_cache()
+    sentence_vectors.clear()
+    emotion_model.clear_cache()
 
 
-def lint(text: str, context: Context | None = None) -> list[Finding]:
-    return analyse(text, context).findings
+def lint(text: str, context: Context | None = None, *, learned: bool | None = None) -> list[Finding]:
+    return analyse(text, context, learned=learned).findings
 
 
 def extract_facts(text: str, locale: str = "en") -> list[Fact]:

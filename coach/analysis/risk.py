@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from coach.schemas import Finding, Level
 
-RISK_CATEGORIES = frozenset({"over-familiar", "flippant", "blaming", "dismissive", "overreach"})
+RISK_CATEGORIES = frozenset({"over-familiar", "flippant", "blaming", "dismissive", "overreach", "therapy", "curt"})
 RISK_POINTS = {Level.error: 40, Level.warning: 20, Level.suggestion: 5}
 DETECTOR_LEVELS = frozenset({Level.error, Level.warning})
 

@@ -71,19 +71,20 @@ def sample_context() -> Context:
     )
 
 
-def run(repeats: int = 50, words: int = 2000) -> dict[str, float | int]:
-    """Time `analyse()` on one core: median and p95 in milliseconds, after one warm-up call."""
+def run(repeats: int = 50, words: int = 2000, learned: bool = False) -> dict[str, float | int]:
+    """Time `analyse()` on one core: median and p95 in milliseconds, after one warm-up call. `learned`: with
+    the tone and emotion models (their sentence vectors and scores are forgotten before each call too)."""
     from coach.analysis import analyse, clear_caches
 
     draft, context = sample_draft(words), sample_context()
     started = time.perf_counter()
-    analyse(draft, context)  # warm-up: loads and compiles the rules and lexicons once per process
+    analyse(draft, context, learned=learned)  # warm-up: loads the rules, lexicons and models once per process
     first_ms = (time.perf_counter() - started) * 1000
     samples = []
     for _ in range(max(1, repeats)):
         clear_caches()  # each call costs what a new draft would
         started = time.perf_counter()
-        analyse(draft, context)
+        analyse(draft, context, learned=learned)
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
     p95_index = min(len(samples) - 1, max(0, round(0.95 * len(samples)) - 1))
@@ -97,6 +98,22 @@ def run(repeats: int = 50, words: int = 2000) -> dict[str, float | int]:
         "min_ms": round(samples[0], 2),
         "max_ms": round(samples[-1], 2),
     }
+
+
+def lint_cold_start(repeats: int = 5) -> dict[str, float | int]:
+    """Seconds for `coach lint` on a short draft in a fresh process (imports, rules, models), wall time."""
+    import subprocess
+    import sys
+
+    from coach.bench.common import summarise
+
+    command = [sys.executable, "-m", "coach.cli", "lint", "hey mate, your order #48213 is late again lol", "--name", "Sarah"]
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        samples.append(time.perf_counter() - started)
+    return summarise(samples)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -146,12 +146,23 @@ def _analysis(quick: bool) -> dict:
 
     repeats = 10 if quick else 50
     with one_core() as cpu:
-        drafts = {"2000-word": analysis.run(repeats=repeats, words=2000), "100-word": analysis.run(repeats=repeats, words=100)}
+        drafts = {
+            "2000-word": analysis.run(repeats=repeats, words=2000),
+            "100-word": analysis.run(repeats=repeats, words=100),
+            "2000-word, models": analysis.run(repeats=repeats, words=2000, learned=True),
+            "100-word, models": analysis.run(repeats=repeats, words=100, learned=True),
+        }
+        cold = analysis.lint_cold_start(3 if quick else 5)
     return {
         "cpu_pinned": cpu,
         "target_ms": 20,
+        "targets_ms": {"2000-word": 20, "2000-word, models": 150, "100-word, models": 25},
         "drafts": drafts,
-        "notes": ["analyse(draft, context) with a full context (coach.bench.analysis), after one warm-up call."],
+        "lint_cold_start_s": cold,
+        "target_lint_cold_start_s": 1.5,
+        "notes": ["analyse(draft, context) with a full context (coach.bench.analysis), after one warm-up call; "
+                  "'models' adds the learned tone and emotion models (at most 64 distinct sentences scored per draft).",
+                  "lint cold start: `coach lint` on a short draft in a fresh process, the models included, wall time."],
     }
 
 

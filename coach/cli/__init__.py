@@ -31,7 +31,7 @@ def _options(
     """Rewrite support replies so customers feel treated as people — warm, professional, facts intact."""
 
 
-eval_app = typer.Typer(help="Measure coach: retrieval quality, lint accuracy, rewrite quality.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure coach: retrieval quality, lint and emotion accuracy, rewrite quality.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 # Registration happens on import; keep these below the app objects.
@@ -43,6 +43,8 @@ from coach.cli import serve as _serve  # noqa: E402,F401
 from coach.cli import eval_lint as _eval_lint  # noqa: E402,F401
 from coach.cli import eval_run as _eval_run  # noqa: E402,F401
 from coach.cli import bench as _bench  # noqa: E402,F401
+from coach.cli import eval_emotion as _eval_emotion  # noqa: E402,F401
+from coach.cli import train as _train  # noqa: E402,F401
 
 
 def main() -> None:

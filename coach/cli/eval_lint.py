@@ -1,4 +1,4 @@
-"""`coach eval lint`: precision and recall of the familiarity detector on labelled sentences."""
+"""`coach eval lint`: how well rules, the learned model and both together flag problem sentences."""
 
 from __future__ import annotations
 
@@ -13,53 +13,77 @@ from coach.cli import eval_app
 
 @eval_app.command("lint")
 def eval_lint(
-    sentences: Annotated[Path | None, typer.Option(help="Labelled sentences (YAML).")] = None,
-    min_precision: Annotated[float, typer.Option(help="Exit 1 when precision is below this.")] = 0.0,
-    min_recall: Annotated[float, typer.Option(help="Exit 1 when recall is below this.")] = 0.0,
+    corpus: Annotated[Path | None, typer.Option(help="The tone corpus folder (dev-*.jsonl, heldout-*.jsonl).")] = None,
+    min_precision: Annotated[float, typer.Option(help="Exit 1 when held-out precision (combined) is below this.")] = 0.0,
+    min_recall: Annotated[float, typer.Option(help="Exit 1 when held-out recall (combined) is below this.")] = 0.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the held-out sentences the combination gets wrong.")] = False,
 ) -> None:
-    """Precision, recall and F1 of the familiarity detector, and the sentences it gets wrong."""
+    """Precision and recall of rules, model and combined, by category, on dev and held-out."""
     from pydantic import ValidationError
 
     from coach.analysis import DataError
-    from coach.evals.lint import DEFAULT_SENTENCES, evaluate, load_sentences
+    from coach.corpora import TONE_DIR, CorpusError
+    from coach.evals.lint import evaluate
 
-    path = sentences or DEFAULT_SENTENCES
+    folder = corpus or TONE_DIR
     try:
-        report = evaluate(load_sentences(path))
-    except (DataError, ValidationError, ValueError) as exc:
-        print(f"coach eval lint: cannot evaluate {path}: {exc}", file=sys.stderr)
+        report = evaluate(folder)
+    except (DataError, CorpusError, ValidationError, ValueError, OSError) as exc:
+        print(f"coach eval lint: cannot evaluate {folder}: {exc}", file=sys.stderr)
         raise typer.Exit(2)
 
+    held = report.split("held-out").systems["combined"].overall
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
-
-        console = Console(highlight=False)
-        if report.misclassified:
-            table = Table(title="misclassified")
-            for column in ("split", "expected", "got", "rules fired", "text"):
-                table.add_column(column, overflow="fold")
-            for r in report.misclassified:
-                table.add_row(
-                    r.split, "flag" if r.expected else "pass", "flag" if r.predicted else "pass",
-                    ", ".join(r.fired) or "—", escape(r.text),
-                )  # fmt: skip
-            console.print(table)
-        console.print(f"[dim]{report.detector}[/]")
-        console.print(
-            f"{report.sentences} sentences ({report.positives} over-familiar/unprofessional, {report.negatives} fine) · "
-            f"precision [bold]{report.precision:.3f}[/] · recall [bold]{report.recall:.3f}[/] · F1 [bold]{report.f1:.3f}[/] · "
-            f"rule agreement {report.rule_agreement:.3f}"
-        )
-        console.print(f"TP {report.true_positives}  FP {report.false_positives}  FN {report.false_negatives}  TN {report.true_negatives}")
-        for name, split in report.splits.items():
-            console.print(
-                f"  {name}: {split.sentences} sentences · precision {split.precision:.3f} · recall {split.recall:.3f} · "
-                f"F1 {split.f1:.3f} (TP {split.true_positives} FP {split.false_positives} FN {split.false_negatives} TN {split.true_negatives})"
-            )
-    if report.precision < min_precision or report.recall < min_recall:
+        _print(report, show_misses)
+    if held.precision < min_precision or held.recall < min_recall:
         raise typer.Exit(1)
+
+
+def _print(report, show_misses: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from coach.corpora import TONE_CATEGORIES
+
+    console = Console(highlight=False)
+    if show_misses and report.misclassified:
+        table = Table(title="held-out sentences the combination gets wrong")
+        for column in ("expected", "flagged by", "text"):
+            table.add_column(column, overflow="fold")
+        for miss in report.misclassified:
+            table.add_row(", ".join(miss.expected) or "fine", ", ".join(miss.flagged) or "—", escape(miss.text))
+        console.print(table)
+
+    table = Table(title="per sentence: flagged for any problem")
+    for column in ("split", "sentences", "system", "precision", "recall", "F1", "TP", "FP", "FN", "Brier"):
+        table.add_column(column)
+    for split in report.splits:
+        for name, system in split.systems.items():
+            s = system.overall
+            table.add_row(f"{split.name} ({split.measured})" if name == "rules" else "", str(split.sentences) if name == "rules" else "",
+                          name, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn),
+                          f"{split.brier:.3f}" if split.brier is not None and name == "model" else "")  # fmt: skip
+    console.print(table)
+
+    for split in report.splits:
+        if not any(system.categories for system in split.systems.values()):
+            continue
+        table = Table(title=f"{split.name}: by category (precision / recall)")
+        table.add_column("category")
+        for name in split.systems:
+            table.add_column(name)
+        for category in TONE_CATEGORIES:
+            cells = []
+            for system in split.systems.values():
+                s = system.categories.get(category)
+                cells.append(f"{s.precision:.2f} / {s.recall:.2f}" if s else "—")
+            table.add_row(category, *cells)
+        console.print(table)
+    console.print(f"[dim]{report.detector}. Dev figures for the model and the combination are cross-validated "
+                  f"(leave one author out), recorded when the head was trained.[/]")  # fmt: skip
+    if report.head_hash != report.corpus_hash:
+        console.print("[yellow]the shipped tone head was trained on other data than this corpus's dev split: run coach train tone[/]")

@@ -67,8 +67,32 @@ def export(source: Path, target: Path) -> Path:
     return target
 
 
+def quantized_path(cache_dir: Path) -> Path:
+    return onnx_path(cache_dir).with_suffix(".int8.onnx")
+
+
+def quantize(source: Path, target: Path) -> Path:
+    """Weights as 8-bit integers (ONNX Runtime's dynamic quantisation): about twice as fast on a CPU, with
+    vectors a little off the float model's. The learned heads are trained on these; retrieval keeps the float
+    model, so an index and its queries agree. Deterministic: the same export gives the same file."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".onnx.partial")
+    os.close(handle)
+    try:
+        quantize_dynamic(str(source), partial, weight_type=QuantType.QInt8)
+        os.chmod(partial, 0o644)
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return target
+
+
 class OnnxMiniLM:
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, quantized: bool = False, threads: int | None = None) -> None:
+        """`threads`: ONNX Runtime's threads within an operation (default: its own choice). Give the number of
+        cores the process may use: more threads than cores spin against each other."""
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -76,12 +100,19 @@ class OnnxMiniLM:
         path = onnx_path(cache_dir)
         if not path.is_file():
             export(source, path)
+        if quantized:
+            float_path, path = path, quantized_path(cache_dir)
+            if not path.is_file():
+                quantize(float_path, path)
         max_tokens = json.loads((source / "sentence_bert_config.json").read_text())["max_seq_length"]
         self.tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_tokens)  # the file itself says 128 and fixed padding
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
