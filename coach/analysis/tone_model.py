@@ -77,7 +77,7 @@ _PLAIN_SALUTATION = re.compile(
 )
 
 
-_TERMINAL = re.compile(r"[.!?…:;)\]\"'’”]\s*$|[^\w\s,]\s*$")  # ends like a sentence (or with an emoji or symbol)
+_RUNS_ON = frozenset(",")  # a line that stops on a word or a comma runs on; any other last character ends it
 _NAME_LINE = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)?")  # "Luis", "Jo Marsh": a signature's name
 
 
@@ -88,9 +88,9 @@ def whole_sentences(masked: str, sentences: list[Span]) -> list[Span]:
     for span in sentences:
         if joined:
             last = joined[-1]
+            end = masked[last.end - 1]  # the spans are trimmed: the piece's last visible character
             gap = masked[last.end : span.start]
-            if "\n\n" not in gap and gap.count("\n") == 1 and not _TERMINAL.search(masked[last.start : last.end]) \
-                    and masked[span.start : span.start + 1].islower():
+            if (end.isalnum() or end in _RUNS_ON) and gap.count("\n") == 1 and masked[span.start].islower():
                 joined[-1] = Span(last.start, span.end)
                 continue
         joined.append(span)
