@@ -163,6 +163,9 @@ class Analysis(BaseModel):
     checks: list[PersonalCheck] = Field(default_factory=list)
     emotions: list[Emotion] = Field(default_factory=list, description="Detected in the customer's message.")
     facts: list[Fact] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="What the analysis left out and why, e.g. sentences past the tone model's limit."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -156,6 +156,13 @@ def test_the_model_reads_at_most_a_bounded_number_of_sentences():
     doc = Document(text)
     review = tone_model.review(text, doc.sentences, doc.masked, [], [], doc.lines.line_col)
     assert review.scored == tone_model.MAX_SENTENCES and review.skipped == 150 - tone_model.MAX_SENTENCES
+    assert any("first 64 distinct sentences" in note for note in analyse(text).notes)
+
+
+def test_the_models_leave_other_languages_to_the_rules():
+    analysis = analyse("Ihre Bestellung #55102 kommt später. Kann man nichts machen, tut mir leid.")
+    assert not [f for f in analysis.findings if f.rule.startswith("tone-model.")]
+    assert any("English only" in note for note in analysis.notes)
 
 
 # --- emotion ------------------------------------------------------------------------------------------

@@ -41,11 +41,15 @@ def analyse(text: str, context: Context | None = None, *, learned: bool | None =
     doc = Document(text, context)
     rule_findings = load_rules().run_by_block(doc) if rules else []
     emotions = detect_emotions(doc.customer_words)
+    notes: list[str] = []
     if learned if learned is not None else get_settings().tone_model:
         emotions = emotion_model.combine(doc.customer_words, emotions)
-        if likely_language(text, doc.context.locale) in ("en", None):  # the models learned English only
+        if likely_language(text, doc.context.locale) not in ("en", None):  # the models learned English only
+            notes.append("The tone model reads English only: this text was checked by the rules alone.")
+        else:
             review = tone_model.review(text, doc.sentences, doc.masked, emotions, rule_findings, doc.lines.line_col)
             rule_findings = review.rule_findings + review.findings
+            notes += review.notes
     personal = check_personalisation(doc, emotions, rule_findings)
     findings = sorted(rule_findings + personal.findings, key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
@@ -55,6 +59,7 @@ def analyse(text: str, context: Context | None = None, *, learned: bool | None =
         checks=personal.checks,
         emotions=emotions,
         facts=_extract_facts(text, doc.context.locale),
+        notes=notes,
     )
 
 

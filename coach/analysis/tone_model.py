@@ -152,6 +152,7 @@ class Review:
     rule_findings: list[Finding] = field(default_factory=list)  # the rules', some lowered to suggestions
     scored: int = 0
     skipped: int = 0  # distinct sentences past MAX_SENTENCES
+    notes: list[str] = field(default_factory=list)
 
 
 def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion], rule_findings: list[Finding], line_col) -> Review:
@@ -159,7 +160,7 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
     `masked` (quoted lines and the signature blanked); `line_col(offset)` gives a finding its position."""
     classifier = load_classifier()
     if classifier is None:
-        return Review(rule_findings=rule_findings)
+        return Review(rule_findings=rule_findings, notes=["The tone model is not installed: the rules alone checked this text."])
     spans: list[Span] = []
     texts: list[str] = []
     seen: dict[str, int] = {}
@@ -226,7 +227,8 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
                                      f"An upbeat line to a customer who shows {feeling} can read as not listening (model, p={p[upbeat_at]:.2f}).",
                                      "Match the customer's mood: a plain, kind close instead of a cheerful one.",
                                      text, start, end, line_col))  # fmt: skip
-    return Review(findings=findings, rule_findings=reviewed, scored=len(distinct), skipped=skipped)
+    notes = [f"The tone model read the first {MAX_SENTENCES} distinct sentences; the rules alone checked the other {skipped}."] if skipped else []
+    return Review(findings=findings, rule_findings=reviewed, scored=len(distinct), skipped=skipped, notes=notes)
 
 
 def _trimmed(masked: str, span: Span) -> tuple[int, int]:

@@ -90,5 +90,7 @@ def _print_report(analysis: Analysis) -> None:
         console.print("emotions: " + ", ".join(f"{e.name} {e.score:.2f}" for e in analysis.emotions))
     if analysis.facts:
         console.print("protected facts: " + escape(", ".join(f"{f.value} ({f.kind})" for f in analysis.facts)))
+    for note in analysis.notes:
+        console.print(f"[dim]note: {escape(note)}[/]")
     counts = {level: sum(f.level.value == level for f in analysis.findings) for level in _LEVEL_STYLE}
     console.print(f"[dim]{counts['error']} error(s), {counts['warning']} warning(s), {counts['suggestion']} suggestion(s)[/]")
