@@ -175,9 +175,9 @@ def test_summary_rates_skip_cases_where_a_check_does_not_apply():
     no_expectations = make_case(expect={"use_name": False, "acknowledge": [], "reference_history": []})
     other = score_case(no_expectations, GOOD.replace("Hi Sarah", "Hello"))
     group = summarise(None, "rules", [with_name, other])
-    assert group.cases == 2 and group.name_used == 1.0  # only the case that expects the name counts
-    assert group.pass_rate == 1.0 and group.facts_preserved == 1.0 and group.invented == 0
+    assert group.cases == 2 and group.value("name_used") == 1.0  # only the case that expects the name counts
+    assert group.value("pass_rate") == 1.0 and group.value("facts_preserved") == 1.0 and group.value("invented") == 0
     bad = score_case(make_case(), GOOD.replace("#48213", "it") + " We'll refund £10.")
     group = summarise(None, "rules", [with_name, bad])
-    assert group.pass_rate == 0.5 and group.facts_preserved == 0.5 and group.facts_lost == 1
-    assert group.nothing_invented == 0.5 and group.invented >= 1 and group.failed_checks["facts"] == 1
+    assert group.value("pass_rate") == 0.5 and group.value("facts_preserved") == 0.5 and group.value("facts_lost") == 1
+    assert group.value("nothing_invented") == 0.5 and group.value("invented") >= 1 and group.failed_checks["facts"] == 1

@@ -12,7 +12,7 @@ from coach.cli import app
 from coach.config import Settings
 from coach.evals.cases import Case
 from coach.evals.engines import parse_engines
-from coach.evals.metrics import SCORES
+from coach.evals.registry import METRICS
 from coach.evals.report import render_html, write_html
 from coach.evals.runner import run_matrix
 
@@ -46,7 +46,7 @@ def test_the_report_is_self_contained(run):
     html = render_html(run)
     assert html.startswith("<!doctype html>") and "<style>" in html
     assert not re.search(r"""<(link|img|iframe)\b|\bsrc=|@import|url\(|href=["']?https?:""", html, re.IGNORECASE)
-    assert html.count("<svg") == len(SCORES) + 4
+    assert html.count("<svg") == sum(m.chart for m in METRICS.values())
     assert "&lt;b&gt;angry&lt;/b&gt;" in html and "<b>angry</b>" not in html  # case text is escaped
     assert html.count('class="case') == len(CASES)
 
@@ -59,7 +59,7 @@ def test_the_report_renders_in_chromium(run, browser, tmp_path):
     try:
         page.goto(path.as_uri())
         assert page.title() == "coach eval report"
-        assert page.locator(".chart svg").count() == len(SCORES) + 4
+        assert page.locator(".chart svg").count() == sum(m.chart for m in METRICS.values())
         assert page.locator("table.summary tbody tr").count() == len(run.summary) == 3
         bar = page.locator(".chart svg rect").nth(1).bounding_box()
         assert bar and bar["height"] > 5

@@ -118,7 +118,7 @@ def test_a_model_that_answers_500_is_a_failed_case_not_a_crash(eval_settings):
         assert record.result.engine == "rules" and "HTTP 500" in record.result.fallback
         assert not record.metrics.passed and "HTTP 500" in next(c.detail for c in record.metrics.failed if c.id == "engine")
     group = report.group("rewrite/v1", "llm:broken-model")
-    assert group.fallbacks == 2 and group.pass_rate == 0.0
+    assert group.value("fallbacks") == 2 and group.value("pass_rate") == 0.0
     assert again.meta.cache_hits == 2  # the draft cells are not cached at all; the rules cells are
 
 
@@ -136,7 +136,7 @@ def test_a_crashing_cell_is_recorded_and_the_rest_still_run(eval_settings, monke
     by = {(r.engine, r.case): r for r in report.records}
     assert by[("rules", "boom")].error == "RuntimeError: engine exploded" and not by[("rules", "boom")].metrics.passed
     assert by[("rules", "ok")].error is None and by[("rules", "ok")].result is not None
-    assert report.group(None, "rules").errors == 1
+    assert report.group(None, "rules").value("errors") == 1
 
 
 def test_the_scripted_engine_exercises_repair_and_fallback(eval_settings):
@@ -151,7 +151,7 @@ def test_the_scripted_engine_exercises_repair_and_fallback(eval_settings):
     assert "malformed" in by["no-json"].result.fallback and by["no-json"].result.engine == "rules"
     assert "after one repair" in by["drops-fact"].result.fallback
     assert all(r.metrics.facts_preserved for r in by.values())  # the pipeline never ships a lost fact
-    assert report.group("rewrite/v1", "scripted").fallbacks == 2
+    assert report.group("rewrite/v1", "scripted").value("fallbacks") == 2
 
 
 def test_results_json_round_trips(eval_settings, tmp_path):

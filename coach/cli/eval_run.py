@@ -101,28 +101,10 @@ def eval_run(
 def print_summary(groups: list[GroupSummary]) -> None:
     """Metrics as rows, prompt × engine as columns: there are few groups and many metrics."""
 
-    def rate(value: float | None) -> str:
-        return "–" if value is None else f"{value:.0%}"
+    from coach.evals.registry import METRICS
 
-    rows: list[tuple[str, Callable[[GroupSummary], str]]] = [
-        ("cases", lambda g: str(g.cases)),
-        ("pass rate", lambda g: rate(g.pass_rate)),
-        ("name used", lambda g: rate(g.name_used)),
-        ("emotion acknowledged", lambda g: rate(g.emotion_acknowledged)),
-        ("history referenced", lambda g: rate(g.history_referenced)),
-        ("facts preserved", lambda g: rate(g.facts_preserved)),
-        ("facts lost", lambda g: str(g.facts_lost)),
-        ("invented", lambda g: str(g.invented)),
-        ("familiarity findings", lambda g: str(g.familiarity_findings)),
-        ("dismissive left", lambda g: str(g.dismissive_left)),
-        ("forbidden hits", lambda g: str(g.forbidden_hits)),
-        ("length ratio", lambda g: f"{g.length_ratio:.2f}"),
-        ("readability", lambda g: f"{g.readability:.0f}"),
-        ("personalisation", lambda g: f"{g.personalisation * 100:.0f}"),
-        ("familiarity risk", lambda g: f"{(1 - g.low_risk) * 100:.0f}"),
-        ("fallbacks", lambda g: str(g.fallbacks)),
-        ("errors", lambda g: str(g.errors)),
-    ]
+    rows: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: str(g.cases))]
+    rows += [(metric.label, lambda g, m=metric: m.display(g.value(m.name))) for metric in METRICS.values()]
     if any(g.judge for g in groups):
         rows += [
             ("judge overall (1-5)", lambda g: f"{g.judge['overall']:.2f}" if "overall" in g.judge else "–"),

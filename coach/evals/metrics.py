@@ -13,34 +13,21 @@ word-bounded phrases; words are `len(text.split())`; quoted lines do not count t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Any
 from functools import lru_cache
 from statistics import fmean
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from coach.analysis import analyse, compare_facts
 from coach.analysis.emotion import acknowledged
 from coach.analysis.language import guess_language
 from coach.analysis.risk import DETECTOR_LEVELS, risk_findings
 from coach.evals.cases import HONORIFICS, Case, contains_phrase, phrase_pattern, quoted_lines, unquoted_words
+from coach.evals.registry import METRICS
 from coach.schemas import Analysis, Context, FactCheck, RewriteResult
 
-# The scores `coach eval compare` gates on: every one a rate in [0, 1] where higher is better, so
-# one threshold reads the same on each. Raw counts (findings, invented items) stay in the summary.
-SCORES: dict[str, str] = {
-    "pass_rate": "cases passing every check",
-    "name_used": "name used (cases that expect it)",
-    "emotion_acknowledged": "every expected emotion acknowledged",
-    "history_referenced": "history or a given detail referenced",
-    "facts_preserved": "every fact kept (keep_facts verbatim + fact guard)",
-    "nothing_invented": "no invented fact or commitment",
-    "no_familiarity": "no over-familiar/flippant/blaming/dismissive/overreach finding",
-    "no_forbidden": "no must_not_contain / must_not_mention hit",
-    "length_ok": "within max_length_ratio and max_words",
-    "personalisation": "analysis personalisation score / 100",
-    "low_risk": "1 - analysis familiarity risk / 100",
-}
 _GOOD_DRAFT = "good-draft"
 
 
@@ -263,34 +250,28 @@ def flesch_reading_ease(text: str) -> float:
 
 
 class GroupSummary(BaseModel):
-    """The metrics of one prompt × engine over its cases. Rates are in [0, 1]; None when no case applied."""
+    """One prompt × engine over its cases: every metric of `registry.METRICS` by name (None when no case
+    applied), the judge's means and the failed checks."""
 
     prompt: str | None
     engine: str
     cases: int
     passed: int
-    pass_rate: float
-    name_used: float | None
-    emotion_acknowledged: float | None
-    history_referenced: float | None
-    facts_preserved: float
-    facts_lost: int = Field(description="Facts lost, summed over cases.")
-    nothing_invented: float
-    invented: int = Field(description="Invented facts and commitments, summed over cases.")
-    no_familiarity: float
-    familiarity_findings: int = Field(description="Error/warning risk findings, summed over cases.")
-    dismissive_left: int
-    no_forbidden: float
-    forbidden_hits: int
-    length_ok: float | None
-    length_ratio: float = Field(description="Mean words(rewrite) / words(draft), quoted lines excluded.")
-    readability: float = Field(description="Mean Flesch reading ease.")
-    personalisation: float = Field(description="Mean analysis personalisation / 100.")
-    low_risk: float = Field(description="1 - mean analysis familiarity risk / 100.")
-    fallbacks: int
-    errors: int
+    metrics: dict[str, float | int | None] = Field(default_factory=dict)
     judge: dict[str, float] = Field(default_factory=dict, description="Mean judge score per criterion (1-5), and its mean variance.")
     failed_checks: dict[str, int] = Field(default_factory=dict, description="How many cases failed each check.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        """A summary written before the metrics moved under `metrics` (metric names as top-level keys)."""
+        if isinstance(data, dict) and "metrics" not in data:
+            data = dict(data)
+            data["metrics"] = {name: data.pop(name) for name in list(data) if name in METRICS}
+        return data
+
+    def value(self, name: str) -> float | int | None:
+        return self.metrics.get(name)
 
     @property
     def label(self) -> str:
@@ -301,43 +282,17 @@ def group_label(prompt: str | None, engine: str) -> str:
     return f"{engine} @ {prompt}" if prompt else engine
 
 
-def _rate(values: Iterable[bool | None]) -> float | None:
-    applicable = [v for v in values if v is not None]
-    return round(sum(applicable) / len(applicable), 4) if applicable else None
-
-
 def summarise(prompt: str | None, engine: str, metrics: Sequence[CaseMetrics], judges: Sequence[dict[str, float] | None] = ()) -> GroupSummary:
-    n = len(metrics)
     failed: dict[str, int] = {}
     for m in metrics:
         for check in m.failed:
             failed[check.id] = failed.get(check.id, 0) + 1
-    length_checks = [next((c.passed for c in m.checks if c.id == "length"), None) for m in metrics]
     return GroupSummary(
         prompt=prompt,
         engine=engine,
-        cases=n,
+        cases=len(metrics),
         passed=sum(m.passed for m in metrics),
-        pass_rate=_rate(m.passed for m in metrics) or 0.0,
-        name_used=_rate(m.name_used for m in metrics),
-        emotion_acknowledged=_rate(m.emotion_acknowledged for m in metrics),
-        history_referenced=_rate(m.history_referenced for m in metrics),
-        facts_preserved=_rate(m.facts_preserved for m in metrics) or 0.0,
-        facts_lost=sum(len(m.facts_lost) for m in metrics),
-        nothing_invented=_rate(not m.invented for m in metrics) or 0.0,
-        invented=sum(len(m.invented) for m in metrics),
-        no_familiarity=_rate(m.familiarity_findings == 0 for m in metrics) or 0.0,
-        familiarity_findings=sum(m.familiarity_findings for m in metrics),
-        dismissive_left=sum(m.dismissive_left for m in metrics),
-        no_forbidden=_rate(not m.forbidden_hits for m in metrics) or 0.0,
-        forbidden_hits=sum(len(m.forbidden_hits) for m in metrics),
-        length_ok=_rate(length_checks),
-        length_ratio=round(fmean(m.length_ratio for m in metrics), 3) if n else 0.0,
-        readability=round(fmean(m.readability for m in metrics), 1) if n else 0.0,
-        personalisation=round(fmean(m.personalisation for m in metrics) / 100, 4) if n else 0.0,
-        low_risk=round(1 - fmean(m.familiarity_risk for m in metrics) / 100, 4) if n else 0.0,
-        fallbacks=sum(1 for m in metrics if m.fallback),
-        errors=sum(1 for m in metrics if m.error),
+        metrics={name: metric.score(metrics) for name, metric in METRICS.items()},
         judge=_judge_means([j for j in judges if j]),
         failed_checks=dict(sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))),
     )

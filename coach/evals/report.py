@@ -7,12 +7,13 @@ draft, and the checks it failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
 
 from coach.diff import word_diff
-from coach.evals.metrics import SCORES, GroupSummary
+from coach.evals.metrics import GroupSummary
+from coach.evals.registry import METRICS
 from coach.evals.runner import Record, RunReport
 
 _PALETTE = ["#7f8c8d", "#2e86de", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#2c3e50", "#d35400", "#27ae60"]
@@ -99,17 +100,8 @@ def _diff_html(before: str, after: str) -> str:
 
 
 def _summary_table(groups: Sequence[GroupSummary]) -> str:
-    columns = [
-        ("cases", lambda g: str(g.cases)), ("pass rate", lambda g: _fmt(g.pass_rate)),
-        ("name used", lambda g: _fmt(g.name_used)), ("emotion ack.", lambda g: _fmt(g.emotion_acknowledged)),
-        ("history ref.", lambda g: _fmt(g.history_referenced)), ("facts kept", lambda g: _fmt(g.facts_preserved)),
-        ("facts lost", lambda g: str(g.facts_lost)), ("invented", lambda g: str(g.invented)),
-        ("familiarity findings", lambda g: str(g.familiarity_findings)), ("dismissive left", lambda g: str(g.dismissive_left)),
-        ("forbidden hits", lambda g: str(g.forbidden_hits)), ("length ratio", lambda g: _fmt(g.length_ratio, 2)),
-        ("readability", lambda g: _fmt(g.readability, 1)), ("personalisation", lambda g: _fmt(g.personalisation * 100, 1)),
-        ("familiarity risk", lambda g: _fmt((1 - g.low_risk) * 100, 1)), ("fallbacks", lambda g: str(g.fallbacks)),
-        ("errors", lambda g: str(g.errors)),
-    ]  # fmt: skip
+    columns: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: str(g.cases))]
+    columns += [(metric.label, lambda g, m=metric: m.display(g.value(m.name))) for metric in METRICS.values()]
     if any(g.judge for g in groups):
         columns += [("judge overall", lambda g: _fmt(g.judge.get("overall"), 2)), ("judge variance", lambda g: _fmt(g.judge.get("variance"), 3))]
     head = "".join(f"<th>{escape(name)}</th>" for name, _ in columns)
@@ -120,11 +112,11 @@ def _summary_table(groups: Sequence[GroupSummary]) -> str:
 
 
 def _charts(groups: Sequence[GroupSummary], colours: dict[str, str]) -> str:
-    charts = [bar_chart(name, note, [(g.label, getattr(g, name)) for g in groups], colours, maximum=1.0) for name, note in SCORES.items()]
-    charts.append(bar_chart("length_ratio", "mean words(rewrite) / words(draft)", [(g.label, g.length_ratio) for g in groups], colours, digits=2))
-    charts.append(bar_chart("readability", "mean Flesch reading ease", [(g.label, g.readability) for g in groups], colours, maximum=100, digits=1))
-    charts.append(bar_chart("familiarity_findings", "error/warning risk findings, summed", [(g.label, g.familiarity_findings) for g in groups], colours, digits=0))
-    charts.append(bar_chart("invented", "invented facts and commitments, summed", [(g.label, g.invented) for g in groups], colours, digits=0))
+    charts = [
+        bar_chart(m.name, m.description, [(g.label, g.value(m.name)) for g in groups], colours, maximum=m.chart_max,
+                  digits=0 if m.kind == "count" else (m.digits if m.kind == "score" and not m.unit else 2))
+        for m in METRICS.values() if m.chart
+    ]  # fmt: skip
     criteria = sorted({k for g in groups for k in g.judge if k not in ("variance",)})
     for criterion in criteria:
         charts.append(bar_chart(f"judge: {criterion}", "mean of the judge runs, 1-5", [(g.label, g.judge.get(criterion)) for g in groups], colours, maximum=5, digits=2))
