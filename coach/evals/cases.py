@@ -120,6 +120,16 @@ class Expect(BaseModel):
         description="Short key phrases; the rewrite must contain at least one (case-insensitive) to show it "
         "remembers the history or a detail the customer gave. Empty: not checked.",
     )
+    history_relevant: bool | None = Field(
+        default=None,
+        description="Whether a past interaction in the history is about the same subject, order or fault as the "
+        "message (then a good reply names it, and reference_history says how). None: not said.",
+    )
+    must_contain: list[str] = Field(
+        default_factory=list,
+        description="Phrases the rewrite must contain (case-insensitive, word-bounded). Limited to the case's own "
+        "content: each must occur in the draft, the customer's name or message, or the history.",
+    )
     must_not_contain: list[str] = Field(
         default_factory=list,
         description="Phrases the rewrite must not contain (case-insensitive, word-bounded): slang, blame, "
@@ -147,7 +157,7 @@ class Expect(BaseModel):
     )
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="The language the rewrite is in.")
 
-    @field_validator("keep_facts", "reference_history", "must_not_contain", "must_not_mention")
+    @field_validator("keep_facts", "reference_history", "must_contain", "must_not_contain", "must_not_mention")
     @classmethod
     def _clean_list(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -287,6 +297,13 @@ class Case(BaseModel):
         keep = list(self.constraints.keep) if self.constraints else []
 
         problems += [f"expect.keep_facts: {f!r} does not occur in the draft" for f in e.keep_facts if f not in draft]
+        own = "\n".join([draft, ctx.customer_name or "", ctx.address_as or "", ctx.customer_message or "", history])
+        problems += [
+            f"expect.must_contain: {p!r} is not in the draft or the context (it may only ask for the case's own content)"
+            for p in e.must_contain
+            if not contains_phrase(own, p)
+        ]
+        problems += [f"expect.must_contain: {p!r} is also in must_not_contain" for p in e.must_contain if p in e.must_not_contain]
         problems += [f"constraints.keep: {k!r} does not occur in the draft" for k in keep if k not in draft]
         problems += [
             f"expect.must_not_mention: {m!r} does not occur in the history, so the check means nothing"
@@ -320,6 +337,10 @@ class Case(BaseModel):
                 problems.append(
                     f"expect.use_name: {e.use_name!r} uses {', '.join(unknown)}, not in customer_name or address_as"
                 )
+        if e.history_relevant and not ctx.history:
+            problems.append("expect.history_relevant: the context has no history")
+        if e.history_relevant and not e.reference_history:
+            problems.append("expect.history_relevant: say with reference_history how a reply would name the history")
         if e.acknowledge and not ctx.customer_message:
             problems.append("expect.acknowledge: there is no customer_message to have emotions in")
         if e.reference_history and not (ctx.history or ctx.customer_message):

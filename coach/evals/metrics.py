@@ -55,6 +55,7 @@ class CaseMetrics(BaseModel):
     facts_preserved: bool = True
     invented: list[str] = Field(default_factory=list, description="Facts neither draft nor context gave, and new commitments.")
     forbidden_hits: list[str] = Field(default_factory=list, description="must_not_contain and must_not_mention phrases found.")
+    missing: list[str] = Field(default_factory=list, description="must_contain phrases not found.")
     protected_changed: list[str] = Field(default_factory=list)
     words: int = 0
     length_ratio: float = 1.0
@@ -127,6 +128,9 @@ def score_case(
     m.familiarity_rules = [f'{f.rule} "{f.match}"' for f in risky]
     m.dismissive_left = sum(1 for f in analysis.findings if f.category == "dismissive")
     checks.append(Check(id="familiarity", passed=not risky, detail="; ".join(m.familiarity_rules)))
+    m.missing = [p for p in e.must_contain if not contains_phrase(text, p)]
+    if e.must_contain:
+        checks.append(Check(id="contains", passed=not m.missing, detail=_missing("missing", m.missing)))
     m.forbidden_hits = [p for p in [*e.must_not_contain, *e.must_not_mention] if contains_phrase(text, p)]
     if e.must_not_contain or e.must_not_mention:
         checks.append(Check(id="forbidden", passed=not m.forbidden_hits, detail=_missing("found", m.forbidden_hits)))
