@@ -25,6 +25,7 @@ from coach.prompting import (
     Template, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
 )  # fmt: skip
 from coach.analysis.language import guess_language, likely_language
+from coach.analysis.names import usable_name
 from coach.schemas import (
     Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Level, Passage, RewriteRequest,
     RewriteResult, Usage,
@@ -83,6 +84,7 @@ def rewrite_events(
 ) -> Iterator[Event]:
     if isinstance(request, str):
         request = RewriteRequest(draft=request, context=Context(**context))
+    request, name_note = _usable_names(request)
     settings = settings or get_settings()
     run = _Run(request=request, settings=settings, stream=stream)
     started = time.perf_counter()
@@ -91,6 +93,8 @@ def rewrite_events(
 
     t = time.perf_counter()
     draft_analysis = analyse(request.draft, request.context)
+    if name_note:
+        draft_analysis.notes.append(name_note)
     run.timed("analyse", t)
     yield Event("analysis", draft_analysis)
 
@@ -109,6 +113,20 @@ def rewrite_events(
 
     run.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
     yield Event("result", _result(run, engine, fallback, output, verdict, draft_analysis, citations_from))
+
+
+def _usable_names(request: RewriteRequest) -> tuple[RewriteRequest, str | None]:
+    """The request with a name that is not a name (markup, digits, an instruction) left out, and a note."""
+    ctx = request.context
+    name, address = usable_name(ctx.customer_name), usable_name(ctx.address_as)
+    if (name, address) == (ctx.customer_name, ctx.address_as):
+        return request, None
+    dropped = [field for field, given, kept in (("customer_name", ctx.customer_name, name), ("address_as", ctx.address_as, address))
+               if given and kept is None]  # fmt: skip
+    context = ctx.model_copy(update={"customer_name": name, "address_as": address})
+    note = (f"Left out of the reply: {' and '.join(dropped)}, which is not a name (letters, marks, spaces, apostrophes, "
+            "hyphens and dots only)." if dropped else None)  # fmt: skip
+    return request.model_copy(update={"context": context}), note
 
 
 def _choose_backend(request: RewriteRequest, settings: Settings, given: Backend | None) -> tuple[Backend | None, str | None]:

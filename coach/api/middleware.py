@@ -23,7 +23,10 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 # Set by the auth dependency so the access line can say who called (a key fingerprint, never the key).
 caller_var: ContextVar[dict | None] = ContextVar("coach_caller", default=None)
 
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
+# Every response that sets no policy of its own (the page does) may not be framed, and a JSON answer loads nothing.
+DEFAULT_CSP = b"default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = b"frame-ancestors 'none'"  # /docs loads its own scripts and styles
 
 
 class RequestContext:
@@ -52,6 +55,9 @@ class RequestContext:
                 headers = list(message.get("headers", []))
                 headers.append((HEADER.lower().encode(), request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    docs = scope["path"].startswith(("/docs", "/redoc"))
+                    headers.append((b"content-security-policy", DOCS_CSP if docs else DEFAULT_CSP))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -33,6 +33,9 @@ answers server-sent events instead, in this order:
 * `result` — the verified final `RewriteResult`; always the last event.
 
 A model that fails or times out never makes this fail: the rules engine answers, and `fallback` says why.
+
+The rewrite is plain text, never HTML: a client that shows it in a page must escape it. A customer name
+that is not a name (markup, digits, symbols) is left out of the reply, and `analysis.draft.notes` says so.
 """
 
 
