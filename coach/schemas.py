@@ -63,6 +63,11 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
     skipped: dict[str, str] = Field(default_factory=dict, description="path -> why it was skipped")
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def skipped_files(self) -> int:
+        return len(self.skipped)
+
 
 # --- analysis ------------------------------------------------------------------
 

@@ -52,3 +52,41 @@ def test_a_json_answer_may_load_nothing(server):
         response = client.post("/v1/analyze", json={"draft": "Hello, your parcel has shipped."})
     assert response.status_code == 200
     assert response.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+# --- ingest: links out of the folder, oversized files -----------------------------------------------
+
+
+def test_ingest_follows_no_link_out_of_its_folder_and_says_so(settings, tmp_path):
+    from coach.knowledge.ingest import ingest
+    from coach.knowledge.search import search
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Server secrets\n\nThe root password is hunter2 and PRETTY_NAME is Debian.\n")
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "real.md").write_text("# Acknowledge the emotion\n\nName what the customer said before you answer.\n")
+    (folder / "leak.md").symlink_to(outside / "secret.md")
+    (folder / "inside.md").symlink_to(folder / "real.md")  # a link that stays in the folder is fine
+
+    report = ingest([folder], settings)
+    leak = next(source for source in report.skipped if source.endswith("leak.md"))
+    inside = next(source for source in report.skipped if source.endswith("inside.md"))
+    assert "outside the folder" in report.skipped[leak] and "the same file as" in report.skipped[inside]
+    assert report.files == 1 and report.skipped_files == 2
+    hits = search("root password", k=5, settings=settings)
+    assert not any("hunter2" in hit.text for hit in hits)
+
+
+def test_ingest_skips_a_file_over_the_size_limit(settings, tmp_path):
+    from coach.knowledge.ingest import ingest
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "small.md").write_text("# Use the name\n\nGreet the customer by name.\n")
+    (folder / "huge.md").write_text("# Huge\n\n" + "Padding words for a very large file. " * 100)
+    report = ingest([folder], settings.model_copy(update={"ingest_max_file_bytes": 1000}))
+    huge = next(source for source in report.skipped if source.endswith("huge.md"))
+    assert "over the 1,000-byte limit" in report.skipped[huge]
+    assert report.files == 1 and report.skipped_files == 1

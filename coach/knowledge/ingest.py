@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from coach.config import Settings
+from coach.config import PROJECT_ROOT, Settings
 from coach.knowledge.embed import Embedder, get_embedder
 from coach.knowledge.loader import Document, LoadError, discover, display_path, load_document, source_path
 from coach.knowledge.split import Chunk, split_document
@@ -96,6 +96,28 @@ def indexed_sources(collection) -> dict[str, set[str]]:
         offset += page
 
 
+def _as_given(path: Path) -> str:
+    """The path as found, a link not followed (display_path names the file a link leads to)."""
+    absolute = path.absolute()
+    return absolute.relative_to(PROJECT_ROOT).as_posix() if absolute.is_relative_to(PROJECT_ROOT) else absolute.as_posix()
+
+
+def _refused(path: Path, given: list[Path], max_bytes: int) -> str | None:
+    """Why a discovered file is not read: a link that leads out of the folder it was found in, or a file
+    over the size limit (a huge file would hold the ingest lock for minutes)."""
+    roots = [root.resolve() for root in given if root.is_dir() and path.is_relative_to(root)]
+    target = path.resolve()
+    if roots and not any(target.is_relative_to(root) for root in roots):
+        return "a link to a file outside the folder being ingested: not followed"
+    try:
+        size = target.stat().st_size
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror}"
+    if size > max_bytes:
+        return f"{size:,} bytes, over the {max_bytes:,}-byte limit per file (COACH_INGEST_MAX_FILE_BYTES)"
+    return None
+
+
 def ingest(
     paths: list[Path],
     settings: Settings,
@@ -115,7 +137,17 @@ def ingest(
     for path in missing:
         report.skipped[display_path(path)] = "no such file or directory"
     paths = [p for p in paths if p.exists()]
-    files = discover(paths)
+    files = []
+    taken: dict[Path, Path] = {}  # resolved file -> the path it was taken under (a link to it is not read twice)
+    for path in sorted(discover(paths), key=Path.is_symlink):  # a file before the links to it
+        reason = _refused(path, paths, settings.ingest_max_file_bytes)
+        if reason is None and path.resolve() in taken:
+            reason = f"the same file as {display_path(taken[path.resolve()])}"
+        if reason:
+            report.skipped[_as_given(path)] = reason
+        else:
+            taken[path.resolve()] = path
+            files.append(path)
     if on_start:
         on_start(len(files))
 
