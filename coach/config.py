@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
     rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key (per worker); 0 = off.")
+    failed_auth_limit: int = Field(default=20, ge=0, description="Failed authentications per minute per client address before 429; 0 = off.")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips).",
+    )
     tone_model: bool = Field(default=True, description="Run the learned tone model beside the rules (off: rules only).")
     log_content: bool = Field(default=False, description="Log drafts, messages and names (debugging only: PII).")
     warm_up: bool = Field(default=True, description="Load the embedding model when the server starts, not on the first search.")

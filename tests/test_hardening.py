@@ -90,3 +90,59 @@ def test_ingest_skips_a_file_over_the_size_limit(settings, tmp_path):
     huge = next(source for source in report.skipped if source.endswith("huge.md"))
     assert "over the 1,000-byte limit" in report.skipped[huge]
     assert report.files == 1 and report.skipped_files == 1
+
+
+# --- local-only mode: forwarding headers, cross-site requests ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def local_server(tmp_path_factory):
+    settings = api_settings(tmp_path_factory.mktemp("local-only"), api_keys=[], admin_keys=[])
+    with LiveServer(settings, warm_up=False) as live:
+        yield live
+
+
+@pytest.mark.parametrize("forwarded", ["for=203.0.113.7", 'for="[2001:db8::1]:4711";proto=https', "for=127.0.0.1, for=198.51.100.2"])
+def test_local_only_refuses_a_request_forwarded_for_another_machine(local_server, forwarded):
+    with local_server.client() as client:
+        assert client.get("/v1/guidance/cards").status_code == 200
+        refused = client.get("/v1/guidance/cards", headers={"Forwarded": forwarded})
+    assert refused.status_code == 403 and "local-only" in refused.json()["message"]
+
+
+def test_local_only_allows_a_request_forwarded_for_this_machine(local_server):
+    with local_server.client() as client:
+        assert client.get("/v1/guidance/cards", headers={"Forwarded": "for=127.0.0.1;proto=http"}).status_code == 200
+
+
+@pytest.mark.parametrize("headers, status", [
+    ({"Origin": "http://evil.example", "Content-Type": "text/plain"}, 403),
+    ({"Origin": "http://evil.example", "Content-Type": "application/json"}, 403),
+    ({"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}, 403),
+    ({"Origin": "null", "Content-Type": "application/json"}, 403),
+    ({"Content-Type": "text/plain"}, 415),
+])  # fmt: skip
+def test_local_only_refuses_cross_site_and_non_json_writes(local_server, headers, status):
+    with local_server.client() as client:
+        response = client.post("/v1/ingest", content=b"{}", headers=headers)
+    assert response.status_code == status, response.text
+
+
+def test_local_only_takes_a_same_origin_json_request(local_server):
+    with local_server.client() as client:
+        origin = f"http://127.0.0.1:{local_server.port}"
+        response = client.post("/v1/analyze", json={"draft": "Hello, your parcel has shipped."},
+                               headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"})  # fmt: skip
+    assert response.status_code == 200
+
+
+# --- failed authentication is rate-limited per client address ----------------------------------------
+
+
+def test_repeated_wrong_keys_get_429(tmp_path):
+    with LiveServer(api_settings(tmp_path, failed_auth_limit=5), warm_up=False) as live:
+        with live.client("wrong-key") as client:
+            statuses = [client.get("/v1/guidance/cards").status_code for _ in range(8)]
+        assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
+        with live.client(USER_KEY) as client:
+            assert client.get("/v1/guidance/cards").status_code == 200  # a right key is still served

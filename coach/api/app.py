@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         settings=settings,
         keys=KeyRing(settings),
         limiter=RateLimiter(settings.rate_limit),
+        failed_auth=RateLimiter(settings.failed_auth_limit),
         metrics=metrics,
         warmth=Warmth(settings),
         backend=backend,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.security import APIKeyHeader, HTTPBearer
@@ -56,10 +58,12 @@ class KeyRing:
     def identify(self, request: Request) -> Caller:
         if self.local_only:
             host = request.client.host if request.client else None
-            if not is_loopback(host):
+            if not is_loopback(host) or not all(is_loopback(f) for f in forwarded_for(request)):
                 raise ApiError(403, "coach is in local-only mode (no API keys configured) and answers only this machine")
             if not is_loopback(request.url.hostname):  # a page on another site reaching us through DNS rebinding
                 raise ApiError(403, "coach is in local-only mode and answers only requests addressed to localhost")
+            if request.method not in SAFE_METHODS:
+                _same_site_json(request)
             return Caller(id=f"local:{host}", admin=True)
         key = presented_key(request)
         if key is None:
@@ -77,6 +81,39 @@ class KeyRing:
         for known in self.admin:
             is_admin |= hmac.compare_digest(key, known)
         return is_user, is_admin
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FOR = re.compile(r"(?i)\bfor\s*=\s*(\"[^\"]*\"|[^;,\s]+)")
+
+
+def forwarded_for(request: Request) -> list[str]:
+    """The addresses a standard `Forwarded` header names (`for=...`), without quotes, brackets or ports.
+    uvicorn reads X-Forwarded-For from trusted proxies itself; this header it leaves alone."""
+    found = []
+    for value in request.headers.getlist("forwarded"):
+        for match in _FOR.finditer(value):
+            address = match.group(1).strip('"')
+            if address.startswith("["):
+                address = address[1 : address.find("]")] if "]" in address else address[1:]
+            elif address.count(":") == 1:
+                address = address.split(":")[0]
+            found.append(address)
+    return found
+
+
+def _same_site_json(request: Request) -> None:
+    """In local-only mode a page on another site must not drive the API from the user's browser: a request
+    that changes or costs something must come from this origin (or no browser at all) and say it is JSON,
+    which a cross-site form cannot send without a preflight."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and not is_loopback(urlsplit(origin).hostname):
+        raise ApiError(403, "coach is in local-only mode and refuses requests from pages on other sites")
+    if origin == "null" or request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise ApiError(403, "coach is in local-only mode and refuses requests from pages on other sites")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "send the body as JSON (Content-Type: application/json)")
 
 
 def presented_key(request: Request) -> str | None:

@@ -100,7 +100,7 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, last refill)
         self._lock = threading.Lock()
 
-    def check(self, caller: str) -> None:
+    def check(self, caller: str, what: str = "requests") -> None:
         if self.per_minute <= 0:
             return
         now = self.clock()
@@ -114,7 +114,7 @@ class RateLimiter:
                 wait = max(1, math.ceil((1.0 - tokens) / self.rate))
                 raise ApiError(
                     429,
-                    f"rate limit of {self.per_minute} requests per minute reached; retry in {wait} s",
+                    f"rate limit of {self.per_minute} {what} per minute reached; retry in {wait} s",
                     {"Retry-After": str(wait)},
                 )
             self._buckets[caller] = (tokens - 1.0, now)

@@ -26,6 +26,7 @@ class AppState:
     warmth: Warmth
     backend: Backend | None = None  # tests may inject one; otherwise the settings choose
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    failed_auth: RateLimiter | None = None  # wrong or missing keys per client address
 
 
 def app_state(request: Request) -> AppState:
@@ -35,7 +36,15 @@ def app_state(request: Request) -> AppState:
 async def caller(request: Request, _bearer=Security(bearer_scheme), _header=Security(header_scheme)) -> Caller:
     """Who is calling (401/403 otherwise), counted against their rate limit (429)."""
     state = app_state(request)
-    who = state.keys.identify(request)
+    try:
+        who = state.keys.identify(request)
+    except ApiError as exc:
+        if exc.status == 401 and state.failed_auth is not None:
+            # The client's address as uvicorn sees it: the peer, or what a trusted proxy (COACH_TRUSTED_PROXIES)
+            # says in X-Forwarded-For; never a header any caller could set for itself.
+            address = request.client.host if request.client else "unknown"
+            state.failed_auth.check(f"auth-failures:{address}", what="failed authentications")
+        raise
     holder = caller_var.get()
     if holder is not None:
         holder["id"] = who.id

@@ -49,8 +49,9 @@ def serve(
         log_level=log_level,
         access_log=False,  # our own access line has the request id and no query string
         server_header=False,
-        # uvicorn's default proxy_headers trusts X-Forwarded-For from loopback only: a proxy on this machine
+        # uvicorn trusts X-Forwarded-For only from these proxies (loopback by default): a proxy on this machine
         # forwarding remote callers makes them look remote, so local-only mode still refuses them.
+        forwarded_allow_ips=settings.trusted_proxies,
     )
 
 
