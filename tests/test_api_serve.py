@@ -128,3 +128,19 @@ def _json_lines(log: str) -> list[str]:
     for line in lines:
         json.loads(line)  # every log line is one JSON object
     return lines
+
+
+def test_oversized_headers_are_refused_and_the_server_lives_on(tmp_path):
+    served = Served(tmp_path, COACH_API_KEYS=USER_KEY).wait()
+    try:
+        refused = None
+        try:
+            refused = httpx.get(f"{served.url}/healthz", headers={"Authorization": "Bearer " + "x" * 2_000_000}, timeout=30)
+        except httpx.HTTPError:
+            pass  # closing the connection on such a request is a refusal too
+        assert refused is None or refused.status_code in (400, 413, 431)
+        assert httpx.get(f"{served.url}/healthz", timeout=5).status_code == 200
+        small = httpx.get(f"{served.url}/v1/guidance/cards", headers={"Authorization": f"Bearer {USER_KEY}", "X-Note": "y" * 8000}, timeout=30)
+        assert small.status_code != 431
+    finally:
+        served.stop()

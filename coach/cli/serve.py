@@ -52,6 +52,10 @@ def serve(
         # uvicorn trusts X-Forwarded-For only from these proxies (loopback by default): a proxy on this machine
         # forwarding remote callers makes them look remote, so local-only mode still refuses them.
         forwarded_allow_ips=settings.trusted_proxies,
+        # h11, not httptools: httptools reads headers of any size (a 50 MB Authorization header was read whole);
+        # h11 stops at this many bytes of request line and headers.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
 
 
