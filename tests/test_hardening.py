@@ -146,3 +146,23 @@ def test_repeated_wrong_keys_get_429(tmp_path):
         assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
         with live.client(USER_KEY) as client:
             assert client.get("/v1/guidance/cards").status_code == 200  # a right key is still served
+
+
+# --- one bad card ------------------------------------------------------------------------------------
+
+
+def test_a_broken_card_is_skipped_logged_and_reported_never_a_500(tmp_path):
+    import shutil
+
+    from coach.config import PROJECT_ROOT
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    (knowledge / "cards" / "zz-broken.md").write_text("---\nid: zz-broken\ntags: !!python/object/apply:os.system ['true']\n---\n# Broken\n")
+    with LiveServer(api_settings(tmp_path, knowledge_dir=knowledge), warm_up=False) as live, live.client(USER_KEY) as client:
+        cards = client.get("/v1/guidance/cards")
+        assert cards.status_code == 200 and "zz-broken" not in cards.text and "no-mate-talk" in cards.text
+        rewrite = client.post("/v1/rewrite", json={"draft": "hey mate, your order #48213 ships on 14 March.", "context": {"customer_name": "Sam"}})
+        assert rewrite.status_code == 200 and "#48213" in rewrite.json()["rewrite"]
+        check = client.get("/readyz").json()["checks"]["cards"]
+        assert check["ok"] is False and "zz-broken.md" in check["detail"]

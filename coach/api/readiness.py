@@ -80,7 +80,8 @@ class Warmth:
         return Readiness(
             ready=ready,
             local_only=self.settings.local_only,
-            checks={"index": self.index, "embedder": self.embedder, "model": model, "fallback": self.fallback},
+            checks={"index": self.index, "embedder": self.embedder, "model": model, "fallback": self.fallback,
+                    "cards": _cards_check(self.settings)},  # a broken card is reported; it does not make coach unready
         )
 
     def model_check(self) -> Check:
@@ -93,6 +94,16 @@ class Warmth:
         with self._lock:
             self._model = (time.monotonic(), check)
         return check
+
+
+def _cards_check(settings: Settings) -> Check:
+    from coach.knowledge.cards import broken_cards, load_cards
+
+    broken = broken_cards(settings.knowledge_dir)
+    loaded = len(load_cards(settings.knowledge_dir))
+    if broken:
+        return Check(ok=False, detail=f"{loaded} cards loaded; not loaded: " + "; ".join(f"{name} ({why})" for name, why in broken.items()))
+    return Check(ok=True, detail=f"{loaded} cards loaded")
 
 
 def _fallback_check() -> Check:

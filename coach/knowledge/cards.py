@@ -3,6 +3,7 @@ findings point at, without needing the vector index (or the embedding model) at 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,8 @@ import frontmatter
 from coach.analysis.data import resolved
 from coach.knowledge.loader import display_path
 from coach.schemas import Citation, Passage
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,20 +36,33 @@ class Card:
 
 
 def load_cards(knowledge_dir: Path) -> dict[str, Card]:
-    return _load(str(resolved(knowledge_dir)))
+    """The cards that load; a broken one is left out (logged, and listed by `broken_cards`)."""
+    return _load(str(resolved(knowledge_dir)))[0]
+
+
+def broken_cards(knowledge_dir: Path) -> dict[str, str]:
+    """Card file -> why it did not load: a rewrite never fails because of one card, /readyz says which."""
+    return _load(str(resolved(knowledge_dir)))[1]
 
 
 @lru_cache(maxsize=8)
-def _load(folder: str) -> dict[str, Card]:
+def _load(folder: str) -> tuple[dict[str, Card], dict[str, str]]:
     cards: dict[str, Card] = {}
+    broken: dict[str, str] = {}
     for path in sorted(Path(folder, "cards").glob("*.md")):
-        post = frontmatter.load(path)
-        card_id = str(post.get("id") or path.stem)
-        cards[card_id] = Card(
-            id=card_id,
-            title=str(post.get("title") or card_id),
-            source=display_path(path),
-            tags=tuple(post.get("tags") or ()),
-            body=post.content.strip(),
-        )
-    return cards
+        try:
+            post = frontmatter.load(path)
+            card_id = str(post.get("id") or path.stem)
+            card = Card(
+                id=card_id,
+                title=str(post.get("title") or card_id),
+                source=display_path(path),
+                tags=tuple(str(tag) for tag in (post.get("tags") or ())),
+                body=post.content.strip(),
+            )
+        except Exception as exc:  # noqa: BLE001 - bad YAML, a bad tag, bad encoding: that card only
+            broken[path.name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            log.error("guidance card %s not loaded: %s", path.name, broken[path.name])
+            continue
+        cards[card_id] = card
+    return cards, broken
