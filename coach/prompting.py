@@ -53,21 +53,27 @@ def versions(family: str = "rewrite", settings: Settings | None = None) -> list[
 def latest(family: str = "rewrite", settings: Settings | None = None) -> str:
     found = versions(family, settings)
     if not found:
-        raise PromptError(f"no prompt versions in {(settings or get_settings()).prompts_dir / family}")
+        raise PromptError(f"no prompt versions of {family!r} in the prompts folder")
     return found[-1]
 
 
 def load_template(version: str, settings: Settings | None = None) -> Template:
     if not _VERSION.match(version):
-        raise PromptError(f'prompt version must look like "rewrite/v1", got {version!r}')
-    return _load(str((settings or get_settings()).prompts_dir / f"{version}.md"), version)
+        shown = version if len(version) <= 40 else version[:40] + "…"
+        raise PromptError(f'prompt version must look like "rewrite/v1", got {shown!r}')
+    settings = settings or get_settings()
+    try:
+        return _load(str(settings.prompts_dir / f"{version}.md"), version)
+    except FileNotFoundError:
+        known = ", ".join(versions(version.split("/")[0], settings)) or "none"
+        raise PromptError(f"unknown prompt version {version!r} (known: {known})") from None
 
 
 @lru_cache(maxsize=32)
 def _load(path: str, version: str) -> Template:
     file = Path(path)
     if not file.is_file():
-        raise PromptError(f"unknown prompt version {version!r} (no {file})")
+        raise FileNotFoundError(version)  # load_template names the known versions, not a server path
     post = frontmatter.loads(file.read_text(encoding="utf-8"))
     parts = _SECTION.split(post.content)
     sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}

@@ -166,3 +166,31 @@ def test_a_broken_card_is_skipped_logged_and_reported_never_a_500(tmp_path):
         assert rewrite.status_code == 200 and "#48213" in rewrite.json()["rewrite"]
         check = client.get("/readyz").json()["checks"]["cards"]
         assert check["ok"] is False and "zz-broken.md" in check["detail"]
+
+
+# --- no server paths in what a caller sees -----------------------------------------------------------
+
+
+def test_errors_and_readiness_name_no_server_path(tmp_path):
+    settings = api_settings(tmp_path)
+    with LiveServer(settings, warm_up=False) as live, live.client(USER_KEY) as client:
+        unknown = client.post("/v1/rewrite", json={"draft": "Hello there.", "prompt": "rewrite/v999"})
+        ready = client.get("/readyz")
+        long_prompt = client.post("/v1/rewrite", json={"draft": "Hello there.", "prompt": "x" * 5000})
+    assert unknown.status_code == 422 and "rewrite/v1" in unknown.text
+    for response in (unknown, ready, long_prompt):
+        assert str(tmp_path) not in response.text and "/work/" not in response.text and "/root/" not in response.text
+    assert "<COACH_DATA_DIR>" in ready.text  # the empty index is named by its setting
+    assert "x" * 100 not in long_prompt.text
+
+
+def test_card_sources_are_relative_even_outside_the_project(tmp_path):
+    import shutil
+
+    from coach.config import PROJECT_ROOT
+    from coach.knowledge.cards import load_cards
+
+    knowledge = tmp_path / "kb"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    sources = {card.source for card in load_cards(knowledge).values()}
+    assert sources and all(source.startswith("kb/cards/") for source in sources)

@@ -72,13 +72,15 @@ SUGGESTIONS = {
 _PLAIN_SALUTATION = re.compile(
     r"(?i:hi|hello|dear|good\s+(?:morning|afternoon|evening)|(?:kind|best|warm|warmest)\s+(?:regards|wishes)|regards|"
     r"sincerely|yours\s+(?:sincerely|faithfully|truly)|many\s+thanks|thanks|thank\s+you|best|with\s+thanks)"
-    r"(?:\s+(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?)?(?:\s+[A-Z][\w'’.-]*){0,3}\s*[,.!]?"
+    r",?(?:\s+(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?)?(?:\s+[A-Z][\w'’.-]*){0,3}\s*[,.!]?"
     r"$"
 )
+# A signature line: capitalised words, commas and "&" only, short, no sentence end ("Leah, Registrar's Office",
+# "Customer Care, Example Ltd").
+_SIGNATURE_LINE = re.compile(r"[A-Z][\w'’-]*\.?(?:(?:,?\s+|\s*&\s*)(?:[A-Z][\w'’-]*\.?|of|and|de|van|von|da)){0,7}(?<!\.)")
 
 
 _RUNS_ON = frozenset(",")  # a line that stops on a word or a comma runs on; any other last character ends it
-_NAME_LINE = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)?")  # "Luis", "Jo Marsh": a signature's name
 
 
 def whole_sentences(masked: str, sentences: list[Span]) -> list[Span]:
@@ -101,7 +103,7 @@ def _worth_reading(sentence: str) -> bool:
     """Not a salutation, a signature's name, or a piece that ends in a comma (a sign-off, or a fragment)."""
     if len(sentence) < 2 or not any(ch.isalpha() for ch in sentence):
         return False
-    if _PLAIN_SALUTATION.match(sentence) or _NAME_LINE.fullmatch(sentence) or sentence.endswith(","):
+    if _PLAIN_SALUTATION.match(sentence) or _SIGNATURE_LINE.fullmatch(sentence) or sentence.endswith(","):
         return False
     return True
 

@@ -48,7 +48,7 @@ class Warmth:
             embedder.embed(["warm-up"])
             self.embedder = Check(ok=True, detail=f"{embedder.name} loaded")
         except Exception as exc:
-            self.embedder = Check(ok=False, detail=f"embedding model failed to load: {exc}")
+            self.embedder = Check(ok=False, detail=public(f"embedding model failed to load: {exc}", self.settings))
             log.error("embedding model failed to load: %s", exc)
         self.index = self.index_check()
         self.done.set()
@@ -62,7 +62,7 @@ class Warmth:
             collection = open_collection(self.settings, get_embedder(self.settings).name)
             count = collection.count()
         except Exception as exc:
-            return Check(ok=False, detail=str(exc))
+            return Check(ok=False, detail=public(str(exc), self.settings))
         if not count:
             return Check(ok=False, detail=f"the index {self.settings.collection!r} is empty: run `coach ingest`")
         return Check(ok=True, detail=f"{count} chunks in {self.settings.collection!r}")
@@ -94,6 +94,15 @@ class Warmth:
         with self._lock:
             self._model = (time.monotonic(), check)
         return check
+
+
+def public(message: str, settings: Settings) -> str:
+    """A message fit for any caller: the server's folders named by their setting, never by their path."""
+    for folder, name in ((settings.data_dir, "COACH_DATA_DIR"), (settings.knowledge_dir, "COACH_KNOWLEDGE_DIR"),
+                         (settings.prompts_dir, "COACH_PROMPTS_DIR"), (settings.cache_dir, "COACH_CACHE_DIR")):  # fmt: skip
+        for form in {str(folder), str(folder.resolve())}:
+            message = message.replace(form, f"<{name}>")
+    return message
 
 
 def _cards_check(settings: Settings) -> Check:

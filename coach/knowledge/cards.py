@@ -45,6 +45,13 @@ def broken_cards(knowledge_dir: Path) -> dict[str, str]:
     return _load(str(resolved(knowledge_dir)))[1]
 
 
+def _shown(path: Path, knowledge: Path) -> str:
+    """Relative to the project, or else to the knowledge folder's parent ("knowledge/cards/x.md"): never a
+    server's absolute path."""
+    shown = display_path(path)
+    return shown if not Path(shown).is_absolute() else path.resolve().relative_to(knowledge.resolve().parent).as_posix()
+
+
 @lru_cache(maxsize=8)
 def _load(folder: str) -> tuple[dict[str, Card], dict[str, str]]:
     cards: dict[str, Card] = {}
@@ -56,7 +63,7 @@ def _load(folder: str) -> tuple[dict[str, Card], dict[str, str]]:
             card = Card(
                 id=card_id,
                 title=str(post.get("title") or card_id),
-                source=display_path(path),
+                source=_shown(path, Path(folder)),
                 tags=tuple(str(tag) for tag in (post.get("tags") or ())),
                 body=post.content.strip(),
             )
