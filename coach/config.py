@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
     rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key (per worker); 0 = off.")
+    request_timeout: float = Field(
+        default=20.0, gt=0, le=600,
+        description="Seconds one API request may work; past it a rewrite returns the draft unchanged and /v1/analyze answers 503.",
+    )
     max_header_bytes: int = Field(default=65_536, ge=4096, description="Request line and headers larger than this are refused.")
     failed_auth_limit: int = Field(default=20, ge=0, description="Failed authentications per minute per client address before 429; 0 = off.")
     trusted_proxies: str = Field(

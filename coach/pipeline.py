@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.analysis import analyse
+from coach.budget import BudgetExceeded, Deadline, use
 from coach.config import Settings, get_settings
 from coach.diff import word_diff
 from coach.knowledge.cards import load_cards
@@ -27,7 +28,7 @@ from coach.prompting import (
 from coach.analysis.language import guess_language, likely_language
 from coach.analysis.names import usable_name
 from coach.schemas import (
-    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, Level, Passage, RewriteRequest,
+    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, FactCheck, Level, Passage, RewriteRequest,
     RewriteResult, Usage,
 )  # fmt: skip
 from coach.tokens import count_tokens
@@ -63,11 +64,12 @@ def rewrite(
     *,
     settings: Settings | None = None,
     backend: Backend | None = None,
+    deadline: Deadline | None = None,
     **context: Any,
 ) -> RewriteResult:
     """Rewrite a draft. `coach.rewrite("hey mate ...", customer_name="Sarah")` works for quick use."""
     result = None
-    for event in rewrite_events(request, settings=settings, backend=backend, stream=False, **context):
+    for event in rewrite_events(request, settings=settings, backend=backend, stream=False, deadline=deadline, **context):
         if event.kind == "result":
             result = event.data
     assert result is not None
@@ -80,8 +82,18 @@ def rewrite_events(
     settings: Settings | None = None,
     backend: Backend | None = None,
     stream: bool = True,
+    deadline: Deadline | None = None,
     **context: Any,
 ) -> Iterator[Event]:
+    """The rewrite as events (analysis, deltas, replaced, result). `deadline` bounds the work: once it passes,
+    or its client has gone, the result is the draft unchanged, engine "none", and `fallback` says why."""
+    try:
+        yield from _events(request, settings, backend, stream, deadline, context)
+    except BudgetExceeded as exc:
+        yield Event("result", _unchanged(request, context, str(exc)))
+
+
+def _events(request, settings, backend, stream, deadline, context) -> Iterator[Event]:
     if isinstance(request, str):
         request = RewriteRequest(draft=request, context=Context(**context))
     request, name_note = _usable_names(request)
@@ -92,7 +104,8 @@ def rewrite_events(
         load_template(request.prompt, settings)  # an unknown version is the caller's error, raised early
 
     t = time.perf_counter()
-    draft_analysis = analyse(request.draft, request.context)
+    with use(deadline):
+        draft_analysis = analyse(request.draft, request.context)
     if name_note:
         draft_analysis.notes.append(name_note)
     run.timed("analyse", t)
@@ -103,16 +116,29 @@ def rewrite_events(
     verdict: Verdict | None = None
     citations_from: list[Passage] = []
     if llm is not None:
+        if deadline is not None:
+            deadline.check()  # over budget already: no model call
         outcome = yield from _llm_rewrite(run, llm, draft_analysis)
         output, verdict, citations_from, fallback = outcome
     engine = llm.name if output is not None and llm is not None else "rules"
     if output is None:
-        output, verdict = _rules_rewrite(run, draft_analysis)
+        with use(deadline):
+            output, verdict = _rules_rewrite(run, draft_analysis)
         if run.stream and llm is not None:
             yield Event("replaced", {"engine": "rules", "reason": fallback, "rewrite": output.text})
 
     run.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
     yield Event("result", _result(run, engine, fallback, output, verdict, draft_analysis, citations_from))
+
+
+def _unchanged(request: RewriteRequest | str, context: dict, reason: str) -> RewriteResult:
+    """The draft as it came, when the budget ran out: the agent is never blocked, and is told why."""
+    draft = request if isinstance(request, str) else request.draft
+    unread = Analysis(personalisation=0, familiarity_risk=0, notes=[f"Not analysed: {reason}."])
+    return RewriteResult(
+        rewrite=draft, engine="none", fallback=reason, analysis=AnalysisPair(draft=unread, rewrite=unread), facts=FactCheck(),
+        notes=[f"The draft is returned unchanged: {reason}. Send it as it is, or try again."],
+    )  # fmt: skip
 
 
 def _usable_names(request: RewriteRequest) -> tuple[RewriteRequest, str | None]:

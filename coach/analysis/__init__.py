@@ -25,6 +25,7 @@ from coach.analysis.language import likely_language
 from coach.analysis.personal import check_personalisation
 from coach.analysis.risk import familiarity_risk, is_unprofessional
 from coach.analysis.rules import Rule, RuleSet, load_rules
+from coach.budget import check
 from coach.config import get_settings
 from coach.schemas import Analysis, Context, Fact, Finding
 
@@ -40,6 +41,7 @@ def analyse(text: str, context: Context | None = None, *, learned: bool | None =
     `rules=False` leaves the tone rules out (the model alone, as `coach eval lint` measures it)."""
     doc = Document(text, context)
     rule_findings = load_rules().run_by_block(doc) if rules else []
+    check()  # the request's time budget (coach.budget), between steps
     emotions = detect_emotions(doc.customer_words)
     notes: list[str] = []
     if learned if learned is not None else get_settings().tone_model:
@@ -51,6 +53,7 @@ def analyse(text: str, context: Context | None = None, *, learned: bool | None =
             rule_findings = review.rule_findings + review.findings
             notes += review.notes
     personal = check_personalisation(doc, emotions, rule_findings)
+    check()
     findings = sorted(rule_findings + personal.findings, key=lambda f: (f.start, f.end, f.rule))
     return Analysis(
         findings=findings,

@@ -16,6 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from coach.budget import check
 from coach.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,10 @@ def encode(texts: list[str]) -> np.ndarray:
         # One sentence per call: with 8-bit weights the activations are quantised per call, so a batch would
         # make a sentence's vector depend on its neighbours. Alone it is the same in any draft, and no
         # padding is computed: on one core it is also the fastest.
-        known.update(zip(missing, encoder.encode(missing, batch_size=1)))
+        for start in range(0, len(missing), 8):  # the request's deadline is checked every eight sentences
+            check()
+            chunk = missing[start : start + 8]
+            known.update(zip(chunk, encoder.encode(chunk, batch_size=1)))
         with _lock:
             for text in missing:
                 _vectors[text] = known[text]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Request
@@ -12,13 +15,17 @@ from starlette.concurrency import run_in_threadpool
 
 from coach.api import examples, sse
 from coach.api.auth import Caller
+from coach.api.errors import ApiError
 from coach.api.logs import mark_sensitive, request_id_var
 from coach.api.metrics import Metrics
 from coach.api.models import AnalyzeCall, RewriteCall
 from coach.api.state import AppState, app_state, caller
+from coach.budget import BudgetExceeded, budget, deadline
 from coach.schemas import Analysis, Context, RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["rewrite"])
+DISCONNECT_POLL_S = 0.2
+RETRY_AFTER_S = 5
 log = logging.getLogger("coach.api")
 
 REWRITE_DESCRIPTION = """Rewrite a draft reply: personal, warm and professional, with every fact kept.
@@ -33,6 +40,8 @@ answers server-sent events instead, in this order:
 * `result` — the verified final `RewriteResult`; always the last event.
 
 A model that fails or times out never makes this fail: the rules engine answers, and `fallback` says why.
+Past the request's time budget (COACH_REQUEST_TIMEOUT) the answer is still 200: the draft unchanged,
+`engine` "none" and `fallback` "time budget exceeded", so the agent is never blocked.
 
 The rewrite is plain text, never HTML: a client that shows it in a page must escape it. A customer name
 that is not a name (markup, digits, symbols) is left out of the reply, and `analysis.draft.notes` says so.
@@ -66,12 +75,34 @@ async def rewrite_endpoint(
     _guard_content(state, call.draft, call.context)
     engine_request = call.engine_request()
     if call.stream or sse.wants_stream(request.headers.get("accept")):
-        events = rewrite_events(engine_request, settings=state.settings, backend=state.backend, stream=True)
+        limit = deadline(state.settings.request_timeout)  # a streaming client that leaves closes the stream
+        events = rewrite_events(engine_request, settings=state.settings, backend=state.backend, stream=True, deadline=limit)
         first = await run_in_threadpool(next, events)  # an unknown prompt version raises here: still a 422
         return StreamingResponse(_stream(first, events, state.metrics), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
-    result = await run_in_threadpool(rewrite, engine_request, settings=state.settings, backend=state.backend)
+    async with watching(request) as gone:
+        limit = deadline(state.settings.request_timeout, gone.is_set)
+        result = await run_in_threadpool(rewrite, engine_request, settings=state.settings, backend=state.backend, deadline=limit)
     state.metrics.observe_rewrite(result)
     return result
+
+
+@asynccontextmanager
+async def watching(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set when the client disconnects, polled while the block runs: the work stops at its next check."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not gone.is_set():
+            if await request.is_disconnected():
+                gone.set()
+                return
+            await asyncio.sleep(DISCONNECT_POLL_S)
+
+    task = asyncio.create_task(watch())
+    try:
+        yield gone
+    finally:
+        task.cancel()
 
 
 def _stream(first, events: Iterator, metrics: Metrics) -> Iterator[str]:
@@ -97,7 +128,7 @@ def _stream(first, events: Iterator, metrics: Metrics) -> Iterator[str]:
     summary="Findings and scores for a draft, no rewrite",
     description="What the deterministic analysis finds in a draft: rule findings with severity, personalisation "
     "checks and score, familiarity risk, the customer's emotions, and the facts a rewrite must keep.",
-    responses={200: {"content": {"application/json": {"example": examples.ANALYSIS}}}, **examples.errors(401, 403, 413, 422, 429)},
+    responses={200: {"content": {"application/json": {"example": examples.ANALYSIS}}}, **examples.errors(401, 403, 413, 422, 429, 503)},
 )
 async def analyze_endpoint(
     request: Request,
@@ -106,8 +137,18 @@ async def analyze_endpoint(
 ) -> Analysis:
     from coach.analysis import analyse
 
-    _guard_content(app_state(request), call.draft, call.context)
-    return await run_in_threadpool(analyse, call.draft, call.context)
+    state = app_state(request)
+    _guard_content(state, call.draft, call.context)
+
+    def work(gone: threading.Event) -> Analysis:
+        with budget(state.settings.request_timeout, gone.is_set):
+            return analyse(call.draft, call.context)
+
+    try:
+        async with watching(request) as gone:
+            return await run_in_threadpool(work, gone)
+    except BudgetExceeded as exc:
+        raise ApiError(503, f"the analysis stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
 
 
 def _guard_content(state: AppState, draft: str, context: Context) -> None:
