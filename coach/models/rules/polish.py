@@ -46,6 +46,9 @@ def capitalise_sentences(work: Work) -> None:
         while position < len(text) and (text[position] in marks or text[position] in " \t\r\n\"'‘“("):
             position += 1
         word = _WORD.match(text, position)
+        after = text[word.end() : word.end() + 2] if word else ""
+        if word and after[:1] in "./@:" and after[1:].isalnum():
+            continue  # a link, a domain or an address ("food.example/terms"): a fact, kept as written
         if word and word.group().islower():
             chars[position] = text[position].upper()
             fixed.append(word.group())
