@@ -8,31 +8,23 @@ sadness, confusion, urgency, gratitude; anger stays the lexicon's alone), keepin
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 
 import numpy as np
 
 from coach.analysis.emotion import EMOTIONS, detect_emotions
-from coach.analysis.heads import Classifier, classifier_path
+from coach.analysis.heads import Classifier, load_shipped
 from coach.analysis.language import guess_language
 from coach.schemas import Emotion
 
-log = logging.getLogger(__name__)
 # The corpus's labels -> the names the lexicon, the phrasebank and the results use.
 NAMES = {"frustrated": "frustration", "worried": "worry", "sad": "sadness", "confused": "confusion", "urgent": "urgency", "grateful": "gratitude"}
 _FROM_LEXICON = {"anger": "frustrated", "frustration": "frustrated", "worry": "worried", "sadness": "sad", "urgency": "urgent", "gratitude": "grateful"}
 MAX_CHARS = 4000  # the model reads 256 tokens; the words head reads this much
 
 
-@lru_cache(maxsize=1)
 def load_classifier() -> Classifier | None:
-    path = classifier_path("emotion")
-    try:
-        return Classifier.load(path)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("emotion model not loaded from %s (%s); lexicon only", path, exc)
-        return None
+    return load_shipped("emotion")
 
 
 def lexicon_features(texts: list[str]) -> np.ndarray:

@@ -18,14 +18,17 @@ metrics measured when it was made.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger(__name__)
 TRAINED_DIR = Path(__file__).parent / "trained"
 KINDS = ("minilm", "words", "minilm-lexicon")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
@@ -114,3 +117,15 @@ def word_terms(text: str) -> Counter[str]:
 
 def classifier_path(name: str) -> Path:
     return TRAINED_DIR / f"{name}.npz"
+
+
+@lru_cache(maxsize=4)
+def load_shipped(name: str) -> Classifier | None:
+    """The classifier shipped as trained/<name>.npz, once per process; None (logged) when it is missing or
+    unreadable, and the caller falls back to its rules or lexicon."""
+    path = classifier_path(name)
+    try:
+        return Classifier.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("the %s model was not loaded from %s (%s); falling back to the rules and lexicon", name, path, exc)
+        return None

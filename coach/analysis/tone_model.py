@@ -21,21 +21,18 @@ Rules stay for explicit, explainable hits with a known replacement; the model ad
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from coach.analysis.heads import Classifier, classifier_path
+from coach.analysis.heads import Classifier, load_shipped
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.analysis.text import Span
 from coach.schemas import Emotion, Finding, Level
 
-log = logging.getLogger(__name__)
 
 MAX_SENTENCES = 64  # distinct sentences scored per text: long and adversarial drafts stay linear
 MAX_SENTENCE_CHARS = 1000  # the model reads 256 tokens at most anyway
@@ -108,14 +105,8 @@ def _worth_reading(sentence: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
 def load_classifier() -> Classifier | None:
-    path = classifier_path("tone")
-    try:
-        return Classifier.load(path)
-    except (OSError, ValueError, KeyError) as exc:
-        log.warning("tone model not loaded from %s (%s); rules only", path, exc)
-        return None
+    return load_shipped("tone")
 
 
 _scores_lock = threading.Lock()

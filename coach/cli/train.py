@@ -21,27 +21,26 @@ def _sklearn() -> None:
         raise typer.Exit(2) from None
 
 
-@train_app.command("tone")
-def train_tone(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the saved file's path.")] = False,
-) -> None:
-    """Fit the tone classifier on evals/tone/dev-*.jsonl and write coach/analysis/trained/tone.npz."""
+def _train(name: str, quiet: bool) -> None:
     _sklearn()
-    from coach.analysis.heads import classifier_path
-    from coach.training.tone import train
+    import importlib
 
-    train(log=(lambda *_: None) if quiet else print)
-    print(classifier_path("tone"))
+    from coach.analysis.heads import classifier_path
+
+    importlib.import_module(f"coach.training.{name}").train(log=(lambda *_: None) if quiet else print)
+    print(classifier_path(name))
+
+
+QUIET = typer.Option("--quiet", "-q", help="Print only the saved file's path.")
+
+
+@train_app.command("tone")
+def train_tone(quiet: Annotated[bool, QUIET] = False) -> None:
+    """Fit the tone classifier on evals/tone/dev-*.jsonl and write coach/analysis/trained/tone.npz."""
+    _train("tone", quiet)
 
 
 @train_app.command("emotion")
-def train_emotion(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the saved file's path.")] = False,
-) -> None:
+def train_emotion(quiet: Annotated[bool, QUIET] = False) -> None:
     """Fit the emotion classifier on evals/emotion/dev-*.jsonl and write coach/analysis/trained/emotion.npz."""
-    _sklearn()
-    from coach.analysis.heads import classifier_path
-    from coach.training.emotion import train
-
-    train(log=(lambda *_: None) if quiet else print)
-    print(classifier_path("emotion"))
+    _train("emotion", quiet)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import numpy as np
 
-from coach.analysis.heads import Classifier, LinearHead, classifier_path
+from coach.analysis.heads import classifier_path
 from coach.corpora import EMOTION_DIR, EMOTION_LABELS, data_hash, load_emotion
 from coach.evals.classification import brier, macro_f1, scores
-from coach.training.fit import C_GRID, DenseFeatures, WordFeatures, best_f1_threshold, fit_label
+from coach.training.fit import C_GRID, DenseFeatures, WordFeatures, best_f1_threshold, classifier, fit_label
 
 SHIPPED = ("minilm", "words", "minilm-lexicon")  # all three heads, for `coach eval emotion`
 COMBINED = ("minilm-lexicon", "words")  # what coach runs
@@ -61,22 +61,14 @@ def train(directory=EMOTION_DIR, out=None, log=print) -> dict:
         "brier": brier(p.ravel().tolist(), every),
         "model_brier": brier(model.ravel().tolist(), every),
     }  # fmt: skip
-    shipped = SHIPPED
-    words = features["words"].vectorizer
-    classifier = Classifier(
-        labels=EMOTION_LABELS,
-        heads=tuple(
-            LinearHead(kind, np.stack([f.weights for f in fitted[kind]]).astype(np.float32), np.array([f.bias for f in fitted[kind]], np.float32))
-            for kind in shipped
-        ),
-        thresholds=thresholds, error_thresholds=np.full(len(EMOTION_LABELS), 1.01),
-        vocabulary={t: int(i) for t, i in words.vocabulary_.items()}, idf=words.idf_.astype(np.float32),
-        meta={"name": "emotion", "data_hash": data_hash(directory, "dev"), "messages": len(items), "kinds": list(shipped),
-              "c": {k: {label: f.c for label, f in zip(EMOTION_LABELS, fitted[k])} for k in fitted}, "c_grid": list(C_GRID),
-              "lexicon_weight": LEXICON_WEIGHT, "combined_kinds": list(COMBINED), "model_kinds": list(MODEL),
-              "folds": f"{FOLDS} by group hash", "dev_cv": dev_cv},
-    )  # fmt: skip
+    meta = {
+        "name": "emotion", "data_hash": data_hash(directory, "dev"), "messages": len(items), "kinds": list(SHIPPED),
+        "c": {k: {label: f.c for label, f in zip(EMOTION_LABELS, fitted[k])} for k in fitted}, "c_grid": list(C_GRID),
+        "lexicon_weight": LEXICON_WEIGHT, "combined_kinds": list(COMBINED), "model_kinds": list(MODEL),
+        "folds": f"{FOLDS} by group hash", "dev_cv": dev_cv,
+    }  # fmt: skip
+    shipped = classifier(EMOTION_LABELS, fitted, SHIPPED, thresholds, np.full(len(EMOTION_LABELS), 1.01), features["words"].vectorizer, meta)
     path = out or classifier_path("emotion")
-    classifier.save(path)
+    shipped.save(path)
     log(f"train emotion: saved {path} (dev, cross-validated macro-F1: {dev_cv['macro_f1']})")
-    return classifier.meta
+    return shipped.meta

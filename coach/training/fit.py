@@ -130,3 +130,16 @@ def precise_threshold(p: np.ndarray, y: np.ndarray, precision: float = 0.97, min
         if hits[k - 1] / k >= precision:
             return float(p[order][k - 1])
     return 1.01
+
+
+def classifier(labels, fitted: dict[str, list[FittedLabel]], kinds, thresholds, errors, words, meta):
+    """The shipped form: one linear head per kind (a row per label), the words head's vocabulary and IDF."""
+    from coach.analysis.heads import Classifier, LinearHead
+
+    heads = tuple(
+        LinearHead(kind, np.stack([f.weights for f in fitted[kind]]).astype(np.float32), np.array([f.bias for f in fitted[kind]], np.float32))
+        for kind in kinds
+    )  # fmt: skip
+    return Classifier(labels=tuple(labels), heads=heads, thresholds=np.asarray(thresholds), error_thresholds=np.asarray(errors),
+                      vocabulary={term: int(i) for term, i in words.vocabulary_.items()}, idf=words.idf_.astype(np.float32),
+                      meta=meta)  # fmt: skip

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from coach.analysis.heads import Classifier, LinearHead, classifier_path
+from coach.analysis.heads import classifier_path
 from coach.corpora import TONE_CATEGORIES, TONE_DIR, data_hash, load_tone
 from coach.evals.classification import brier, scores
-from coach.training.fit import C_GRID, DenseFeatures, WordFeatures, best_f1_threshold, fit_label, precise_threshold
+from coach.training.fit import C_GRID, DenseFeatures, WordFeatures, best_f1_threshold, classifier, fit_label, precise_threshold
 
 LABELS = (*TONE_CATEGORIES, "any", "upbeat")
 KINDS = ("minilm", "words")
@@ -111,27 +111,18 @@ def train(directory=TONE_DIR, out=None, log=print) -> dict:
         },
         "upbeat": scores(oof[every, -1] >= thresholds[-1], truth["upbeat"][every]).model_dump(),
     }
-    words = features["words"].vectorizer
-    classifier = Classifier(
-        labels=LABELS,
-        heads=tuple(
-            LinearHead(kind, np.stack([f.weights for f in heads[kind]]).astype(np.float32), np.array([f.bias for f in heads[kind]], np.float32))
-            for kind in KINDS
-        ),
-        thresholds=thresholds, error_thresholds=errors,
-        vocabulary={term: int(i) for term, i in words.vocabulary_.items()}, idf=words.idf_.astype(np.float32),
-        meta={
-            "name": "tone", "data_hash": data_hash(directory, "dev"), "sentences": len(items),
-            "category_sentences": int(len(plain)), "kinds": list(KINDS), "c": chosen_c, "c_grid": list(C_GRID),
-            "veto_threshold": veto, "flag_on_categories": with_categories, "unreliable_rules": sorted(unreliable),
-            "min_precision": MIN_PRECISION, "folds": "leave one author out", "dev_cv": dev_cv,
-        },
-    )  # fmt: skip
+    meta = {
+        "name": "tone", "data_hash": data_hash(directory, "dev"), "sentences": len(items),
+        "category_sentences": int(len(plain)), "kinds": list(KINDS), "c": chosen_c, "c_grid": list(C_GRID),
+        "veto_threshold": veto, "flag_on_categories": with_categories, "unreliable_rules": sorted(unreliable),
+        "min_precision": MIN_PRECISION, "folds": "leave one author out", "dev_cv": dev_cv,
+    }  # fmt: skip
+    shipped = classifier(LABELS, heads, KINDS, thresholds, errors, features["words"].vectorizer, meta)
     path = out or classifier_path("tone")
-    classifier.save(path)
+    shipped.save(path)
     log(f"train tone: saved {path} (dev, cross-validated: model P {dev_cv['model']['precision']} R {dev_cv['model']['recall']}; "
         f"combined P {dev_cv['combined']['precision']} R {dev_cv['combined']['recall']}; veto {veto})")  # fmt: skip
-    return classifier.meta
+    return shipped.meta
 
 
 def _has(item, label: str) -> bool:
