@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     model: str | None = Field(default=None, description="Chat model name; when unset the rules engine serves.")
     model_timeout: float = Field(default=30.0, gt=0)
     model_retries: int = Field(default=2, ge=0, le=10)
+    model_max_tokens: int = Field(default=4096, ge=64, description="The most tokens a model answer may have (bounded further by the draft's length).")
+    model_budget: float = Field(
+        default=45.0, gt=0, description="Seconds for the whole model part of a rewrite (call, stream, repair); then the rules engine answers."
+    )
     model_temperature: float = Field(default=0.2, ge=0, le=2)
     guidance_k: int = Field(default=4, ge=0, le=20, description="Passages retrieved for an LLM rewrite.")
     guidance_tokens: int = Field(default=900, ge=0, description="Token budget for guidance in the prompt.")

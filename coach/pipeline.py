@@ -23,7 +23,7 @@ from coach.diff import word_diff
 from coach.knowledge.cards import load_cards
 from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob, configured_llm, rules_backend
 from coach.prompting import (
-    Template, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
+    Template, answer_token_bound, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
 )  # fmt: skip
 from coach.analysis.language import guess_language, likely_language
 from coach.analysis.names import usable_name
@@ -177,7 +177,10 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
     guidance_text, used = guidance_block(guidance, settings.guidance_tokens)
     language = guess_language(request.draft) or "unknown"
     messages = build_messages(template, request, draft_analysis, guidance_text, language)
-    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=messages)
+    bound = answer_token_bound(request, settings.model_max_tokens)
+    model_deadline = time.monotonic() + settings.model_budget  # one budget for the call, the stream and the repair
+    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=messages, max_tokens=bound,
+                     deadline=model_deadline)  # fmt: skip
     run.timed("prompt", t)
 
     output, reason = yield from _call(run, llm, job, "model", streamed=run.stream)
@@ -189,7 +192,8 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
         return output, verdict, used, None
 
     repair = [*messages, Message("assistant", _as_answer(output)), repair_message(template, verdict.violations)]
-    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=repair, violations=verdict.violations)
+    job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=repair, violations=verdict.violations,
+                     max_tokens=bound, deadline=model_deadline)  # fmt: skip
     repaired, reason = yield from _call(run, llm, job, "repair", streamed=False)
     if repaired is None:
         return None, None, used, f"repair failed: {reason}"

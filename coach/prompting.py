@@ -7,6 +7,7 @@ data; fence markers inside that text are removed so it cannot close its own fenc
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -133,6 +134,17 @@ def _findings_block(analysis: Analysis) -> str:
         hint = f" -> {finding.suggestion}" if finding.suggestion else ""
         lines.append(f"- [{finding.level.value}]{where}: {finding.message}{hint}")
     return "\n".join(lines) or "(none)"
+
+
+TOKENS_PER_WORD = 1.5  # English prose in cl100k, with room for names and numbers
+ANSWER_OVERHEAD_TOKENS = 400  # the JSON around the rewrite: the changes list and the cited cards
+
+
+def answer_token_bound(request: RewriteRequest, cap: int) -> int:
+    """The most tokens a model may answer with: the rewrite at its word limit, the JSON and changes around
+    it, and never more than `cap` (COACH_MODEL_MAX_TOKENS). A model that never closes its JSON stops here."""
+    words = request.constraints.max_words or default_max_words(request.draft)
+    return min(cap, math.ceil(words * TOKENS_PER_WORD) + ANSWER_OVERHEAD_TOKENS)
 
 
 def default_max_words(draft: str) -> int:

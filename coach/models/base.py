@@ -31,6 +31,8 @@ class RewriteJob:
     guidance: list[Passage] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     violations: list[str] = field(default_factory=list, repr=False)  # set on the repair attempt
+    max_tokens: int | None = None  # the answer's bound (coach.models.answer_budget)
+    deadline: float | None = None  # time.monotonic() by which the model part must be done, stream included
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import openai
@@ -13,6 +14,7 @@ from coach.models.base import Backend, BackendError, Message, ModelOutput, Rewri
 from coach.schemas import Usage
 
 _ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+MODEL_BUDGET_SPENT = "model time budget spent"
 
 
 class OpenAIChat(Backend):
@@ -28,6 +30,7 @@ class OpenAIChat(Backend):
     ) -> None:
         self.model = model
         self.name = f"llm:{model}"
+        self.timeout = timeout
         self.chat = ChatOpenAI(
             model=model,
             base_url=base_url,
@@ -39,19 +42,37 @@ class OpenAIChat(Backend):
             stream_usage=True,
         )
 
+    def _chat(self, job: RewriteJob):
+        """The client for this job: the answer bounded to `job.max_tokens`, the call to the time left."""
+        options: dict = {}
+        if job.max_tokens:
+            options["max_tokens"] = job.max_tokens
+        if job.deadline is not None:
+            left = job.deadline - time.monotonic()
+            if left <= 0:
+                raise BackendError(MODEL_BUDGET_SPENT)
+            options["timeout"] = min(self.timeout, left)
+        return self.chat.bind(**options) if options else self.chat
+
     def rewrite(self, job: RewriteJob) -> ModelOutput:
+        chat = self._chat(job)
         try:
-            reply = self.chat.invoke(_to_langchain(job.messages))
+            reply = chat.invoke(_to_langchain(job.messages))
         except Exception as exc:  # every client failure becomes a fallback reason
             raise BackendError(describe_error(exc)) from exc
         return parse_answer(_text(reply), _usage(reply))
 
     def stream(self, job: RewriteJob) -> Iterator[str | ModelOutput]:
+        """Deltas of the rewrite as they arrive, then the parsed answer. The stream is cut as soon as the
+        model's time budget is spent, however steadily the chunks come."""
+        chat = self._chat(job)
         field = RewriteFieldStream()
         parts: list[str] = []
         usage = Usage()
         try:
-            for chunk in self.chat.stream(_to_langchain(job.messages)):
+            for chunk in chat.stream(_to_langchain(job.messages)):
+                if job.deadline is not None and time.monotonic() > job.deadline:
+                    raise BackendError(MODEL_BUDGET_SPENT)
                 text = _text(chunk)
                 if chunk.usage_metadata:
                     usage = _usage(chunk)
@@ -60,6 +81,8 @@ class OpenAIChat(Backend):
                     delta = field.feed(text)
                     if delta:
                         yield delta
+        except BackendError:
+            raise
         except Exception as exc:
             raise BackendError(describe_error(exc)) from exc
         yield parse_answer("".join(parts), usage)
