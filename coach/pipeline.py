@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.analysis import analyse
+from coach.analysis import analyse, compare_facts
 from coach.budget import BudgetExceeded, Deadline, use
 from coach.config import Settings, get_settings
 from coach.diff import word_diff
@@ -131,6 +131,35 @@ def _events(request, settings, backend, stream, deadline, context) -> Iterator[E
     yield Event("result", _result(run, engine, fallback, output, verdict, draft_analysis, citations_from))
 
 
+class _StreamWatch:
+    """Reads the rewrite as it streams and says when it can no longer pass the fact guard: it already holds a
+    fact (an amount, a date, an id, a link) that the draft and the context never gave, or one changed.
+    Checked every CHECK_EVERY characters, on the text before the last few (a fact may still be half-written)."""
+
+    CHECK_EVERY = 160
+    TAIL = 40
+
+    def __init__(self, request: RewriteRequest) -> None:
+        self.request = request
+        self.text = ""
+        self.checked = 0
+
+    def feed(self, delta: str) -> str | None:
+        self.text += delta
+        if len(self.text) - self.checked < self.CHECK_EVERY:
+            return None
+        self.checked = len(self.text)
+        settled = self.text[: max(0, len(self.text) - self.TAIL)]
+        settled = settled[: settled.rfind(" ")] if " " in settled else ""
+        check = compare_facts(self.request.draft, settled, self.request.context)
+        if check.altered:
+            change = check.altered[0]
+            return f"changed a fact ({change.before.value} -> {change.after.value})"
+        if check.added:
+            return f"added a fact the draft did not give ({check.added[0].value})"
+        return None
+
+
 def _unchanged(request: RewriteRequest | str, context: dict, reason: str) -> RewriteResult:
     """The draft as it came, when the budget ran out: the agent is never blocked, and is told why."""
     draft = request if isinstance(request, str) else request.draft
@@ -212,11 +241,20 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
     reason = None
     try:
         if streamed:
-            for item in llm.stream(job):
-                if isinstance(item, ModelOutput):
-                    output = item
-                else:
+            watch = _StreamWatch(run.request)
+            stream = llm.stream(job)
+            try:
+                for item in stream:
+                    if isinstance(item, ModelOutput):
+                        output = item
+                        continue
                     yield Event("delta", item)
+                    broken = watch.feed(item)
+                    if broken:
+                        reason = f"cut early: the streamed rewrite {broken}"
+                        break
+            finally:
+                stream.close()  # a cut stream closes its connection: the model stops generating
         else:
             output = llm.rewrite(job)
     except BackendError as exc:
@@ -226,6 +264,8 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
         reason = f"model backend error: {type(exc).__name__}"
         log.exception("model %s raised", llm.name)
     run.timed(step, t)
+    if reason is not None:
+        output = None
     if output is None and reason is None:
         reason = "model returned no answer"
     if output is not None:

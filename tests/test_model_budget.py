@@ -56,3 +56,30 @@ def test_a_slow_answer_falls_back_within_the_model_budget(openai_stub, tmp_path)
     result = rewrite(RewriteRequest(draft=DRAFT, context=CONTEXT), settings=settings)
     assert time.monotonic() - started < 4.0
     assert result.engine == "rules" and result.fallback and "#48213" in result.rewrite
+
+
+# --- early abort: a stream that cannot become a valid answer is cut, not waited for ------------------
+
+
+def test_a_stream_of_prose_with_no_json_is_cut_early(openai_stub, tmp_path):
+    prose = Reply(chunks=["Sure! Here is a friendlier version of the reply you asked me to write. " for _ in range(200)], chunk_delay=0.01)
+    openai_stub.push(prose, Reply(content="not json either"))
+    settings = settings_for(openai_stub, tmp_path, model_budget=30.0)
+    started = time.monotonic()
+    events = list(rewrite_events(RewriteRequest(draft=DRAFT, context=CONTEXT), settings=settings, stream=True))
+    assert time.monotonic() - started < 1.5  # the whole prose stream takes over 2 s
+    result = events[-1].data
+    assert result.engine == "rules" and "no JSON object" in (result.attempts[0].error or "")
+
+
+def test_a_stream_that_changes_a_fact_is_cut_before_its_end(openai_stub, tmp_path):
+    altered = '{"rewrite": "Hi Sarah, I am so sorry your order #48913 of £45.00 is late again. It ships on 12 March, and '
+    chunks = [altered, *["I will keep you posted every single step of the way until it arrives at your door, "] * 60, '"}']
+    openai_stub.push(Reply(chunks=chunks, chunk_delay=0.02), Reply(content="not json"))
+    settings = settings_for(openai_stub, tmp_path, model_budget=30.0)
+    started = time.monotonic()
+    events = list(rewrite_events(RewriteRequest(draft=DRAFT, context=CONTEXT), settings=settings, stream=True))
+    assert time.monotonic() - started < 1.0  # the whole stream takes 1.2 s and more
+    result = events[-1].data
+    assert result.engine == "rules" and "#48213" in result.rewrite
+    assert "cut early" in (result.attempts[0].error or "") and "48913" in result.attempts[0].error

@@ -15,6 +15,7 @@ from coach.schemas import Usage
 
 _ROLES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
 MODEL_BUDGET_SPENT = "model time budget spent"
+NO_JSON_AFTER_CHARS = 400  # about 100 tokens of prose before any "{": the answer cannot become valid JSON
 
 
 class OpenAIChat(Backend):
@@ -69,6 +70,7 @@ class OpenAIChat(Backend):
         field = RewriteFieldStream()
         parts: list[str] = []
         usage = Usage()
+        seen, opened = 0, False
         try:
             for chunk in chat.stream(_to_langchain(job.messages)):
                 if job.deadline is not None and time.monotonic() > job.deadline:
@@ -78,6 +80,11 @@ class OpenAIChat(Backend):
                     usage = _usage(chunk)
                 if text:
                     parts.append(text)
+                    seen += len(text)
+                    if not opened:
+                        opened = "{" in text
+                        if not opened and seen > NO_JSON_AFTER_CHARS:
+                            raise BackendError(f"malformed answer: no JSON object in its first {NO_JSON_AFTER_CHARS} characters")
                     delta = field.feed(text)
                     if delta:
                         yield delta
