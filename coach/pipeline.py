@@ -34,6 +34,7 @@ from coach.schemas import (
 from coach.tokens import count_tokens
 from coach.verify import Verdict, verify
 
+RULES_RESERVE_S = 2.0  # of a request's budget, kept for the rules engine when the model is cut
 log = logging.getLogger("coach.rewrite")
 MIN_PASSAGE_TOKENS = 200  # about the smallest card with its title; less room than this cannot take a searched passage
 
@@ -90,7 +91,10 @@ def rewrite_events(
     try:
         yield from _events(request, settings, backend, stream, deadline, context)
     except BudgetExceeded as exc:
-        yield Event("result", _unchanged(request, context, str(exc)))
+        result = _unchanged(request, context, str(exc))
+        if stream:  # deltas may have gone out: say that the draft replaces them
+            yield Event("replaced", {"engine": result.engine, "reason": result.fallback, "rewrite": result.rewrite})
+        yield Event("result", result)
 
 
 def _events(request, settings, backend, stream, deadline, context) -> Iterator[Event]:
@@ -118,7 +122,7 @@ def _events(request, settings, backend, stream, deadline, context) -> Iterator[E
     if llm is not None:
         if deadline is not None:
             deadline.check()  # over budget already: no model call
-        outcome = yield from _llm_rewrite(run, llm, draft_analysis)
+        outcome = yield from _llm_rewrite(run, llm, draft_analysis, deadline)
         output, verdict, citations_from, fallback = outcome
     engine = llm.name if output is not None and llm is not None else "rules"
     if output is None:
@@ -149,14 +153,14 @@ class _StreamWatch:
         if len(self.text) - self.checked < self.CHECK_EVERY:
             return None
         self.checked = len(self.text)
-        settled = self.text[: max(0, len(self.text) - self.TAIL)]
-        settled = settled[: settled.rfind(" ")] if " " in settled else ""
-        check = compare_facts(self.request.draft, settled, self.request.context)
-        if check.altered:
-            change = check.altered[0]
-            return f"changed a fact ({change.before.value} -> {change.after.value})"
-        if check.added:
-            return f"added a fact the draft did not give ({check.added[0].value})"
+        settled = len(self.text) - self.TAIL  # a fact ending later may still be half-written ("0800 123")
+        check = compare_facts(self.request.draft, self.text, self.request.context)
+        changed = [c for c in check.altered if c.after.end <= settled]
+        if changed:
+            return f"changed a fact ({changed[0].before.value} -> {changed[0].after.value})"
+        added = [f for f in check.added if f.end <= settled]
+        if added:
+            return f"added a fact the draft did not give ({added[0].value})"
         return None
 
 
@@ -193,7 +197,7 @@ def _choose_backend(request: RewriteRequest, settings: Settings, given: Backend 
     return llm, None
 
 
-def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
+def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis, request_deadline: Deadline | None = None):
     """Generator: yields delta events; returns (output | None, verdict | None, guidance, fallback reason)."""
     request, settings = run.request, run.settings
     t = time.perf_counter()
@@ -207,7 +211,11 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis):
     language = guess_language(request.draft) or "unknown"
     messages = build_messages(template, request, draft_analysis, guidance_text, language)
     bound = answer_token_bound(request, settings.model_max_tokens)
-    model_deadline = time.monotonic() + settings.model_budget  # one budget for the call, the stream and the repair
+    # One budget for the call, the stream and the repair; within the request's own, leaving the rules engine
+    # room to answer when the model part is cut.
+    model_deadline = time.monotonic() + settings.model_budget
+    if request_deadline is not None and request_deadline.seconds:
+        model_deadline = min(model_deadline, request_deadline.at - min(RULES_RESERVE_S, 0.2 * request_deadline.seconds))
     job = RewriteJob(request=request, analysis=draft_analysis, guidance=used, messages=messages, max_tokens=bound,
                      deadline=model_deadline)  # fmt: skip
     run.timed("prompt", t)

@@ -145,7 +145,29 @@ def test_repeated_wrong_keys_get_429(tmp_path):
             statuses = [client.get("/v1/guidance/cards").status_code for _ in range(8)]
         assert statuses[:5] == [401] * 5 and statuses[5:] == [429] * 3
         with live.client(USER_KEY) as client:
-            assert client.get("/v1/guidance/cards").status_code == 200  # a right key is still served
+            locked = client.get("/v1/guidance/cards")  # the address is locked out: a guess that is right gains nothing
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+
+
+def test_a_malformed_origin_is_refused_not_a_500(local_server):
+    with local_server.client() as client:
+        response = client.post("/v1/analyze", json={"draft": "Hello."}, headers={"Origin": "http://[::1"})
+    assert response.status_code == 403
+
+
+def test_a_damaged_head_falls_back_to_the_rules(tmp_path, monkeypatch):
+    from coach.analysis import analyse, heads
+
+    broken = tmp_path / "tone.npz"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    monkeypatch.setattr(heads, "classifier_path", lambda name: broken)
+    heads.load_shipped.cache_clear()
+    try:
+        analysis = analyse("hey mate, your order is late lol")
+        assert any(f.rule == "over-familiar.address" for f in analysis.findings)
+        assert any("not installed" in note for note in analysis.notes)
+    finally:
+        heads.load_shipped.cache_clear()
 
 
 # --- one bad card ------------------------------------------------------------------------------------
@@ -194,3 +216,27 @@ def test_card_sources_are_relative_even_outside_the_project(tmp_path):
     shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
     sources = {card.source for card in load_cards(knowledge).values()}
     assert sources and all(source.startswith("kb/cards/") for source in sources)
+
+
+def test_a_file_refused_now_loses_the_chunks_it_had(settings, tmp_path):
+    from coach.knowledge.ingest import ingest
+    from coach.knowledge.search import search
+
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "grows.md").write_text("# Refund timing\n\nRefunds reach the card in five working days, zebra marker.\n")
+    first = ingest([folder], settings)
+    assert first.files == 1 and any("zebra" in hit.text for hit in search("zebra marker refunds", k=3, settings=settings))
+    (folder / "grows.md").write_text("# Refund timing\n\n" + "Padding words for a file that grew too large. " * 100)
+    second = ingest([folder], settings.model_copy(update={"ingest_max_file_bytes": 1000}))
+    assert second.skipped_files == 1 and second.removed >= 1
+    assert not any("zebra" in hit.text for hit in search("zebra marker refunds", k=3, settings=settings))
+
+
+@pytest.mark.parametrize("line", ["Just Google It", "NOT MY PROBLEM", "Deal With It"])
+def test_a_title_case_brush_off_mid_reply_is_read_by_the_model(line):
+    from coach.analysis import analyse
+
+    draft = f"Hi Sam,\n\nI saw your message about the router.\n\n{line}\n\nThe engineer visit is on 4 June.\nYour ticket is 5521.\n\nKind regards,\nJo"
+    analysis = analyse(draft)
+    assert any(f.match.strip() == line and f.level.value in ("warning", "error") for f in analysis.findings), [(f.rule, f.match) for f in analysis.findings]

@@ -3,6 +3,7 @@ the stream and the repair, against the scripted OpenAI-compatible server on loop
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -83,3 +84,35 @@ def test_a_stream_that_changes_a_fact_is_cut_before_its_end(openai_stub, tmp_pat
     result = events[-1].data
     assert result.engine == "rules" and "#48213" in result.rewrite
     assert "cut early" in (result.attempts[0].error or "") and "48913" in result.attempts[0].error
+
+
+def test_retries_share_the_model_budget(openai_stub, tmp_path):
+    openai_stub.push(*[Reply(content="never read", delay=10) for _ in range(3)])
+    settings = settings_for(openai_stub, tmp_path, model_budget=1.5, model_timeout=30).model_copy(update={"model_retries": 2})
+    started = time.monotonic()
+    result = rewrite(RewriteRequest(draft=DRAFT, context=CONTEXT), settings=settings)
+    assert time.monotonic() - started < 5.0  # three tries of 10 s each without the shared budget
+    assert result.engine == "rules"
+
+
+def test_the_request_budget_caps_the_model_and_leaves_the_rules_room(openai_stub, tmp_path):
+    from coach.budget import deadline
+
+    openai_stub.push(Reply(content="never read", delay=10))
+    settings = settings_for(openai_stub, tmp_path, model_budget=30.0, model_timeout=30)
+    started = time.monotonic()
+    result = rewrite(RewriteRequest(draft=DRAFT, context=CONTEXT), settings=settings, deadline=deadline(3.0))
+    assert time.monotonic() - started < 3.5
+    assert result.engine == "rules" and "#48213" in result.rewrite  # the rules engine answered, not "none"
+
+
+def test_a_faithful_stream_is_not_cut_when_a_chunk_ends_inside_a_fact(openai_stub, tmp_path):
+    draft = "hey, call us on 0800 123 4567 about order #48213 before Monday 3rd June."
+    good = "Hi Sarah, please call us on 0800 123 4567 about order #48213 before Monday 3rd June, and we will sort it out together for you."
+    payload = json.dumps({"rewrite": good, "changes": [], "cites": []})
+    cut_at = payload.index("0800 123") + len("0800 1")
+    chunks = [payload[:cut_at], payload[cut_at : cut_at + 3], payload[cut_at + 3 :]]
+    openai_stub.push(Reply(chunks=chunks, chunk_delay=0.05))
+    settings = settings_for(openai_stub, tmp_path, model_budget=30.0)
+    events = list(rewrite_events(RewriteRequest(draft=draft, context=CONTEXT), settings=settings, stream=True))
+    assert not any("cut early" in (a.error or "") for a in events[-1].data.attempts), events[-1].data.attempts

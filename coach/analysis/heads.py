@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -93,8 +94,10 @@ class Classifier:
             arrays[f"{head.kind}_weights"] = head.weights.astype(np.float32)
             arrays[f"{head.kind}_bias"] = head.bias.astype(np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
+        partial = path.with_suffix(".npz.partial")
+        with partial.open("wb") as handle:  # written beside, then renamed: a reader never sees half a file
             np.savez_compressed(handle, **arrays)
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path: Path) -> Classifier:
@@ -126,6 +129,6 @@ def load_shipped(name: str) -> Classifier | None:
     path = classifier_path(name)
     try:
         return Classifier.load(path)
-    except (OSError, ValueError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - missing, truncated, corrupt: the rules and lexicon serve
         log.warning("the %s model was not loaded from %s (%s); falling back to the rules and lexicon", name, path, exc)
         return None

@@ -96,11 +96,12 @@ def whole_sentences(masked: str, sentences: list[Span]) -> list[Span]:
     return joined
 
 
-def _worth_reading(sentence: str) -> bool:
-    """Not a salutation, a signature's name, or a piece that ends in a comma (a sign-off, or a fragment)."""
-    if len(sentence) < 2 or not any(ch.isalpha() for ch in sentence):
+def _worth_reading(sentence: str, at_edge: bool = True) -> bool:
+    """Not a salutation or a signature line where those stand (the first sentence, the last three), and not a
+    piece that ends in a comma (a sign-off, or a fragment). "Just Google It" mid-reply is read."""
+    if len(sentence) < 2 or not any(ch.isalpha() for ch in sentence) or sentence.endswith(","):
         return False
-    if _PLAIN_SALUTATION.match(sentence) or _SIGNATURE_LINE.fullmatch(sentence) or sentence.endswith(","):
+    if at_edge and (_PLAIN_SALUTATION.match(sentence) or (_SIGNATURE_LINE.fullmatch(sentence) and not sentence.isupper())):
         return False
     return True
 
@@ -158,9 +159,11 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
     texts: list[str] = []
     seen: dict[str, int] = {}
     skipped = 0
-    for span in whole_sentences(masked, sentences):
+    readable = whole_sentences(masked, sentences)
+    for index, span in enumerate(readable):
         sentence = " ".join(masked[span.start : span.end].split())[:MAX_SENTENCE_CHARS]
-        if not _worth_reading(sentence):
+        at_edge = index == 0 or index >= len(readable) - 3  # where a greeting or a signature stands
+        if not _worth_reading(sentence, at_edge):
             continue
         if sentence not in seen:
             if len(seen) >= MAX_SENTENCES:

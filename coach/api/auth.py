@@ -107,13 +107,20 @@ def _same_site_json(request: Request) -> None:
     that changes or costs something must come from this origin (or no browser at all) and say it is JSON,
     which a cross-site form cannot send without a preflight."""
     origin = request.headers.get("origin")
-    if origin and origin != "null" and not is_loopback(urlsplit(origin).hostname):
+    if origin and origin != "null" and not is_loopback(_origin_host(origin)):
         raise ApiError(403, "coach is in local-only mode and refuses requests from pages on other sites")
     if origin == "null" or request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise ApiError(403, "coach is in local-only mode and refuses requests from pages on other sites")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         raise ApiError(415, "send the body as JSON (Content-Type: application/json)")
+
+
+def _origin_host(origin: str) -> str | None:
+    try:
+        return urlsplit(origin).hostname
+    except ValueError:  # "http://[::1" and the like: not an origin we know
+        return None
 
 
 def presented_key(request: Request) -> str | None:

@@ -100,6 +100,16 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}  # caller -> (tokens, last refill)
         self._lock = threading.Lock()
 
+    def blocked(self, caller: str) -> int | None:
+        """Seconds until `caller` may try again when its bucket is empty now (nothing is consumed); else None."""
+        if self.per_minute <= 0:
+            return None
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(caller, (float(self.per_minute), now))
+        tokens = min(float(self.per_minute), tokens + (now - last) * self.rate)
+        return None if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))
+
     def check(self, caller: str, what: str = "requests") -> None:
         if self.per_minute <= 0:
             return

@@ -36,14 +36,19 @@ def app_state(request: Request) -> AppState:
 async def caller(request: Request, _bearer=Security(bearer_scheme), _header=Security(header_scheme)) -> Caller:
     """Who is calling (401/403 otherwise), counted against their rate limit (429)."""
     state = app_state(request)
+    # The client's address as uvicorn sees it: the peer, or what a trusted proxy (COACH_TRUSTED_PROXIES) says in
+    # X-Forwarded-For; never a header any caller could set for itself. An address that has failed too often
+    # is refused every attempt until its bucket refills, a right key included: guessing gains nothing.
+    failures = f"auth-failures:{request.client.host if request.client else 'unknown'}"
+    if state.failed_auth is not None and not state.keys.local_only:
+        wait = state.failed_auth.blocked(failures)
+        if wait is not None:
+            raise ApiError(429, f"too many failed authentications from this address; retry in {wait} s", {"Retry-After": str(wait)})
     try:
         who = state.keys.identify(request)
     except ApiError as exc:
         if exc.status == 401 and state.failed_auth is not None:
-            # The client's address as uvicorn sees it: the peer, or what a trusted proxy (COACH_TRUSTED_PROXIES)
-            # says in X-Forwarded-For; never a header any caller could set for itself.
-            address = request.client.host if request.client else "unknown"
-            state.failed_auth.check(f"auth-failures:{address}", what="failed authentications")
+            state.failed_auth.check(failures, what="failed authentications")
         raise
     holder = caller_var.get()
     if holder is not None:

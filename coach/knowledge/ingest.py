@@ -139,12 +139,14 @@ def ingest(
     paths = [p for p in paths if p.exists()]
     files = []
     taken: dict[Path, Path] = {}  # resolved file -> the path it was taken under (a link to it is not read twice)
+    refused: list[str] = []
     for path in sorted(discover(paths), key=Path.is_symlink):  # a file before the links to it
         reason = _refused(path, paths, settings.ingest_max_file_bytes)
         if reason is None and path.resolve() in taken:
             reason = f"the same file as {display_path(taken[path.resolve()])}"
         if reason:
             report.skipped[_as_given(path)] = reason
+            refused.append(display_path(path))
         else:
             taken[path.resolve()] = path
             files.append(path)
@@ -169,7 +171,8 @@ def ingest(
     # Files that were ingested from these folders before but are gone now.
     folders = [display_path(p).rstrip("/") + "/" for p in paths if p.is_dir()]
     for source, ids in existing.items():
-        if source not in seen and any(source.startswith(f) for f in folders) and not source_path(source).exists():
+        gone = source not in seen and any(source.startswith(f) for f in folders) and not source_path(source).exists()
+        if gone or (source in refused and source not in seen):  # a file refused now serves no old chunks either
             writer.stale += sorted(ids)
             report.removed += len(ids)
     writer.flush()

@@ -31,7 +31,7 @@ class OpenAIChat(Backend):
     ) -> None:
         self.model = model
         self.name = f"llm:{model}"
-        self.timeout = timeout
+        self.timeout, self.retries = timeout, retries
         self.chat = ChatOpenAI(
             model=model,
             base_url=base_url,
@@ -52,7 +52,8 @@ class OpenAIChat(Backend):
             left = job.deadline - time.monotonic()
             if left <= 0:
                 raise BackendError(MODEL_BUDGET_SPENT)
-            options["timeout"] = min(self.timeout, left)
+            # The client retries a failed call `retries` times: each try gets its share of the time left.
+            options["timeout"] = min(self.timeout, left / (self.retries + 1))
         return self.chat.bind(**options) if options else self.chat
 
     def rewrite(self, job: RewriteJob) -> ModelOutput:
