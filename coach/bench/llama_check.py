@@ -37,8 +37,10 @@ def run(out: Path = PROJECT_ROOT / "bench" / "results", budget_s: float = 45.0) 
     from coach.pipeline import rewrite, rewrite_events
     from coach.schemas import Context, EngineChoice, RewriteRequest
 
+    import tempfile
+
     port = free_port()
-    work = out / "llama-server.log"
+    work = Path(tempfile.mkdtemp(prefix="coach-llama-")) / "llama-server.log"  # the server's log stays out of the results
     with open(work, "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model_file()), "--host", "127.0.0.1", "--port", str(port),
