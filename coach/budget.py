@@ -75,7 +75,3 @@ def check() -> None:
     deadline = _current.get()
     if deadline is not None:
         deadline.check()
-
-
-def current() -> Deadline | None:
-    return _current.get()

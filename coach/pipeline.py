@@ -109,7 +109,7 @@ def _events(request, settings, backend, stream, deadline, context) -> Iterator[E
 
     t = time.perf_counter()
     with use(deadline):
-        draft_analysis = analyse(request.draft, request.context)
+        draft_analysis = analyse(request.draft, request.context, learned=settings.tone_model)
     if name_note:
         draft_analysis.notes.append(name_note)
     run.timed("analyse", t)
@@ -285,7 +285,7 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
 
 def _verify(run: _Run, draft_analysis: Analysis, text: str, template: Template | None = None) -> Verdict:
     t = time.perf_counter()
-    verdict = verify(run.request, draft_analysis, text, template.fingerprints() if template else None)
+    verdict = verify(run.request, draft_analysis, text, template.fingerprints() if template else None, learned=run.settings.tone_model)
     run.timed("verify", t)
     return verdict
 

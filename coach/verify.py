@@ -30,10 +30,13 @@ class Verdict:
         return not self.violations
 
 
-def verify(request: RewriteRequest, draft_analysis: Analysis, text: str, secrets: list[str] | None = None) -> Verdict:
-    """`secrets`: text that must never reach a customer, e.g. lines of the system prompt."""
+def verify(
+    request: RewriteRequest, draft_analysis: Analysis, text: str, secrets: list[str] | None = None, learned: bool | None = None
+) -> Verdict:
+    """`secrets`: text that must never reach a customer, e.g. lines of the system prompt. `learned`: read the
+    rewrite with the learned models too, as the draft was (default: the `tone_model` setting)."""
     context = request.context
-    analysis = analyse(text, context)
+    analysis = analyse(text, context, learned=learned)
     facts = compare_facts(request.draft, text, context, draft_facts=draft_analysis.facts, rewrite_facts=analysis.facts)
     violations: list[str] = []
 

@@ -205,3 +205,15 @@ def test_coach_train_tone_fits_and_records_its_data(tmp_path: Path):
     first = out.read_bytes()
     train(corpus, out=out, log=lambda *_: None)
     assert out.read_bytes() == first  # the same data gives the same file
+
+
+def test_a_rewrite_honours_the_settings_it_is_given(tmp_path):
+    from coach.config import Settings
+    from coach.pipeline import rewrite
+    from coach.schemas import RewriteRequest
+
+    request = RewriteRequest(draft="Honestly, if you'd read the manual you wouldn't be in this mess.")
+    rules_only = rewrite(request, settings=Settings(data_dir=tmp_path, model=None, tone_model=False))
+    with_models = rewrite(request, settings=Settings(data_dir=tmp_path, model=None, tone_model=True))
+    assert not [f for f in rules_only.analysis.draft.findings if f.rule.startswith("tone-model.")]
+    assert [f for f in with_models.analysis.draft.findings if f.rule.startswith("tone-model.")]

@@ -54,27 +54,28 @@ def probabilities(text: str) -> np.ndarray | None:
 
 @lru_cache(maxsize=256)  # a draft and its rewrite are analysed against the same customer message
 def _probabilities(text: str) -> np.ndarray:
+    classifier = load_classifier()
+    return classifier.probabilities(_features(classifier, text), kinds=tuple(classifier.meta.get("combined_kinds", classifier.kinds)))[0]
+
+
+def model_probabilities(text: str) -> np.ndarray:
+    """The model without the lexicon (its MiniLM and words heads), for `coach eval emotion`."""
+    classifier = load_classifier()
+    return classifier.probabilities(_features(classifier, text[:MAX_CHARS]), kinds=tuple(classifier.meta.get("model_kinds", ("minilm", "words"))))[0]
+
+
+def _features(classifier: Classifier, text: str) -> dict[str, np.ndarray]:
+    """Every kind of feature the message has: its words, and where ONNX Runtime runs, its MiniLM vector alone
+    and with the lexicon's scores beside it."""
     from coach.analysis import sentence_vectors
 
-    classifier = load_classifier()
     features = {"words": classifier.words([text])}
     if sentence_vectors.available():
         vector = sentence_vectors.encode([text])
         features["minilm"] = vector
         weight = float(classifier.meta.get("lexicon_weight", 1.0))
         features["minilm-lexicon"] = np.hstack([vector, weight * lexicon_features([text])])
-    return classifier.probabilities(features, kinds=tuple(classifier.meta.get("combined_kinds", classifier.kinds)))[0]
-
-
-def model_probabilities(text: str) -> np.ndarray:
-    """The model without the lexicon (its MiniLM and words heads), for `coach eval emotion`."""
-    from coach.analysis import sentence_vectors
-
-    classifier = load_classifier()
-    features = {"words": classifier.words([text[:MAX_CHARS]])}
-    if sentence_vectors.available():
-        features["minilm"] = sentence_vectors.encode([text[:MAX_CHARS]])
-    return classifier.probabilities(features, kinds=tuple(classifier.meta.get("model_kinds", ("minilm", "words"))))[0]
+    return features
 
 
 def clear_cache() -> None:
@@ -97,12 +98,3 @@ def combine(text: str | None, lexicon_emotions: list[Emotion]) -> list[Emotion]:
             name = NAMES[label]
             found.append(Emotion(name=name, score=round(float(p[j]), 2), cues=cues.get(name, [])))
     return sorted(found, key=lambda e: -e.score)
-
-
-def primary(text: str) -> str:
-    """The likeliest label of the message, in the corpus's labels (neutral included)."""
-    p = probabilities(text)
-    classifier = load_classifier()
-    if p is None or classifier is None:
-        return lexicon_primary([text])[0]
-    return classifier.labels[int(np.argmax(p))]

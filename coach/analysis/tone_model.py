@@ -195,7 +195,7 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
             if k >= 0 and f.start < spans[k].end:
                 by_sentence.setdefault(k, []).append(i)
     for k, (span, p) in enumerate(zip(spans, rows)):
-        start, end = _trimmed(masked, span)
+        start, end = span.start, span.end  # sentence spans come trimmed (text.sentence_spans)
         in_sentence = by_sentence.get(k, [])
         ruled = {reviewed[i].category for i in in_sentence}
         if p[any_at] < veto:
@@ -225,15 +225,6 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
                                      text, start, end, line_col))  # fmt: skip
     notes = [f"The tone model read the first {MAX_SENTENCES} distinct sentences; the rules alone checked the other {skipped}."] if skipped else []
     return Review(findings=findings, rule_findings=reviewed, scored=len(distinct), skipped=skipped, notes=notes)
-
-
-def _trimmed(masked: str, span: Span) -> tuple[int, int]:
-    start, end = span.start, span.end
-    while start < end and masked[start].isspace():
-        start += 1
-    while end > start and masked[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _finding(rule, category, level, message, suggestion, text, start, end, line_col) -> Finding:

@@ -63,19 +63,6 @@ def _cases(words: int):
     }
 
 
-def set_tone_model(on: bool | None) -> None:
-    """Rules only (False), with the learned models (True), or as configured (None), for the rows that follow."""
-    import os
-
-    from coach.config import get_settings
-
-    if on is None:
-        os.environ.pop("COACH_TONE_MODEL", None)
-    else:
-        os.environ["COACH_TONE_MODEL"] = "true" if on else "false"
-    get_settings.cache_clear()
-
-
 def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> dict:
     from coach.analysis import clear_caches
     from coach.pipeline import rewrite
@@ -91,9 +78,9 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
             if not learned or name in ("2000-word", "short")]  # fmt: skip
     for name, request, learned in runs:
         name = f"{name}, models" if learned else name
-        set_tone_model(learned)
+        run_settings = settings.model_copy(update={"tone_model": learned})
         for _ in range(2 if name.startswith("short") else 1):
-            rewrite(request, settings=settings, backend=model)  # warm-up: rules, lexicons, model, index
+            rewrite(request, settings=run_settings, backend=model)  # warm-up: rules, lexicons, model, index
         overhead, walls, steps, paths = [], [], {s: [] for s in (*STEPS, "model", "other", "after_total")}, set()
         deadline = time.perf_counter() + budget_s
         for i in range(repeats):
@@ -101,7 +88,7 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
                 break  # slow cases (the long draft) get fewer repeats, at least 3
             clear_caches()  # a repeated draft must cost what a new one would
             started = time.perf_counter()
-            result = rewrite(request, settings=settings, backend=model)
+            result = rewrite(request, settings=run_settings, backend=model)
             wall = (time.perf_counter() - started) * 1000
             t = result.timings_ms
             model_ms = t.get("model", 0.0) + t.get("repair", 0.0)
@@ -122,7 +109,6 @@ def run(work: Path, out: Path | None = None, quick: bool = False, log=print) -> 
             "path": sorted(paths),
         })  # fmt: skip
         log(f"pipeline: {name}: overhead p50 {results[-1]['overhead_ms']['p50']} ms")
-    set_tone_model(None)
 
     runtimes = query_embedding_runtimes(settings, 10 if quick else 40)
     log(f"pipeline: query embedding p50 {runtimes['onnx']['p50']} ms on ONNX Runtime, {runtimes['torch']['p50']} ms on torch")
