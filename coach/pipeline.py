@@ -21,14 +21,15 @@ from coach.budget import BudgetExceeded, Deadline, use
 from coach.config import Settings, get_settings
 from coach.diff import word_diff
 from coach.knowledge.cards import load_cards
-from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob, configured_llm, rules_backend
+from coach.editor import edit, find_placeholders
+from coach.models import Backend, BackendError, Message, ModelOutput, RewriteJob, configured_llm
 from coach.prompting import (
     Template, answer_token_bound, build_messages, guidance_block, latest, load_template, prompt_tokens, repair_message,
 )  # fmt: skip
 from coach.analysis.language import guess_language, likely_language
 from coach.analysis.names import usable_name
 from coach.schemas import (
-    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, FactCheck, Level, Passage, RewriteRequest,
+    Analysis, AnalysisPair, Attempt, Change, Citation, Context, EngineChoice, FactCheck, Level, NeedsWords, Passage, RewriteRequest,
     RewriteResult, Usage,
 )  # fmt: skip
 from coach.tokens import count_tokens
@@ -55,6 +56,7 @@ class _Run:
     usage: Usage = field(default_factory=Usage)
     prompt_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    needs_words: list[NeedsWords] = field(default_factory=list)
 
     def timed(self, step: str, started: float) -> None:
         self.timings[step] = round(self.timings.get(step, 0.0) + (time.perf_counter() - started) * 1000, 3)
@@ -298,7 +300,10 @@ def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Ve
         output = ModelOutput(text=run.request.draft)
         run.notes.append(f"The rules engine edits English drafts only; this one looks like '{language}', so it is unchanged.")
     else:
-        output = rules_backend().rewrite(RewriteJob(request=run.request, analysis=draft_analysis))
+        edited = edit(run.request, draft_analysis, learned=run.settings.tone_model)
+        output = ModelOutput(text=edited.text, changes=edited.changes, cites=edited.cites)
+        run.needs_words = edited.needs_words
+        run.notes += edited.notes
     run.timed("rules", t)
     verdict = _verify(run, draft_analysis, output.text)
     if not verdict.facts.ok:
@@ -306,6 +311,8 @@ def _rules_rewrite(run: _Run, draft_analysis: Analysis) -> tuple[ModelOutput, Ve
         log.error("rules engine output failed the fact check; returning the draft unchanged")
         output = ModelOutput(text=run.request.draft)
         verdict = _verify(run, draft_analysis, output.text)
+        run.needs_words = []
+        run.notes = [n for n in run.notes if not n.startswith(("Fill the placeholder", '"'))]
         run.notes.append("The automatic edit could not keep every fact, so the draft is returned unchanged.")
     run.attempts.append(Attempt(engine="rules", ok=verdict.ok, violations=verdict.violations, ms=run.timings["rules"]))
     return output, verdict
@@ -369,6 +376,8 @@ def _result(
         analysis=AnalysisPair(draft=draft_analysis, rewrite=verdict.analysis),
         facts=verdict.facts,
         attempts=run.attempts,
+        placeholders=find_placeholders(output.text),
+        needs_words=run.needs_words if engine == "rules" else [],
         notes=run.notes,
         usage=run.usage,
         timings_ms=run.timings,

@@ -143,14 +143,8 @@ ANSWER_OVERHEAD_TOKENS = 400  # the JSON around the rewrite: the changes list an
 def answer_token_bound(request: RewriteRequest, cap: int) -> int:
     """The most tokens a model may answer with: the rewrite at its word limit, the JSON and changes around
     it, and never more than `cap` (COACH_MODEL_MAX_TOKENS). A model that never closes its JSON stops here."""
-    words = request.constraints.max_words or default_max_words(request.draft)
+    words = request.word_limit
     return min(cap, math.ceil(words * TOKENS_PER_WORD) + ANSWER_OVERHEAD_TOKENS)
-
-
-def default_max_words(draft: str) -> int:
-    """The length bound when the agent sets none: room for a greeting and an acknowledgement."""
-    words = len(draft.split())
-    return max(60, int(words * 1.6) + 40)
 
 
 def build_messages(
@@ -163,7 +157,7 @@ def build_messages(
         "address": name or "no name known: do not invent one",
         "name": name or "(unknown)",
         "language": language,
-        "max_words": str(request.constraints.max_words or default_max_words(request.draft)),
+        "max_words": str(request.word_limit),
         "channel": ctx.channel.value,
         "tone": request.tone.value,
         "guidance": guidance,

@@ -216,15 +216,42 @@ class RewriteRequest(BaseModel):
     engine: EngineChoice = EngineChoice.auto
     prompt: str | None = Field(default=None, description='Prompt version, e.g. "rewrite/v1"; default: the newest.')
 
+    @property
+    def word_limit(self) -> int:
+        """The longest rewrite allowed: the agent's `max_words`, else room for a greeting and an acknowledgement."""
+        return self.constraints.max_words or max(60, int(len(self.draft.split()) * 1.6) + 40)
+
 
 class Change(BaseModel):
-    """One edit the rewrite made, and why."""
+    """One edit: what was there, what is there now, why, and the guidance it follows."""
 
+    id: str = Field(default="", description='Stable within one result ("c1", "c2", ...): the page accepts or rejects changes by id.')
     kind: str = Field(description="added, removed or replaced.")
     before: str = ""
     after: str = ""
     reason: str
     cites: list[str] = Field(default_factory=list, description="Guidance card ids the edit follows.")
+    draft_span: tuple[int, int] | None = Field(default=None, description="[start, end) of `before` in the draft; None for an addition.")
+    rewrite_span: tuple[int, int] | None = Field(default=None, description="[start, end) of `after` in the rewrite; None for a removal.")
+
+
+class Placeholder(BaseModel):
+    """A gap only the agent can fill, e.g. "[what you can offer instead]"; a reply is not sent while one is left."""
+
+    text: str = Field(description='As it stands in the rewrite, brackets included.')
+    hint: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class NeedsWords(BaseModel):
+    """A sentence the editor left as it was because no safe edit exists: the agent rewords it."""
+
+    sentence: str
+    reason: str
+    start: int = Field(ge=0, description="Offset of the sentence in the rewrite.")
+    end: int = Field(ge=0)
+    cites: list[str] = Field(default_factory=list)
 
 
 class Citation(BaseModel):
@@ -266,6 +293,8 @@ class RewriteResult(BaseModel):
     analysis: AnalysisPair
     facts: FactCheck
     attempts: list[Attempt] = Field(default_factory=list)
+    placeholders: list[Placeholder] = Field(default_factory=list, description="Gaps the agent must fill before sending.")
+    needs_words: list[NeedsWords] = Field(default_factory=list, description="Sentences left for the agent to reword, with why.")
     notes: list[str] = Field(default_factory=list, description="Remarks for the agent, e.g. why the draft came back unchanged.")
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -10,7 +10,6 @@ from functools import lru_cache
 from coach.analysis import analyse, compare_facts
 from coach.analysis.blocks import paragraphs_not_in
 from coach.analysis.language import guess_language, same_language
-from coach.prompting import default_max_words
 from coach.schemas import Analysis, FactCheck, Level, RewriteRequest
 
 
@@ -62,7 +61,7 @@ def verify(
         violations.append(f"The customer's name is not used: address them as {context.address_as or context.customer_name}.")
 
     violations += [f'The agent asked to keep "{keep}" word for word; it is missing.' for keep in request.constraints.keep if keep not in text]
-    limit = request.constraints.max_words or default_max_words(request.draft)
+    limit = request.word_limit
     words = len(text.split())
     if words > limit:
         violations.append(f"The rewrite has {words} words; the limit is {limit}.")

@@ -80,7 +80,7 @@ def test_exact_name_form():
 
 
 def test_emotion_not_acknowledged():
-    text = GOOD.replace("I'm sorry your", "Your").replace("; I know how frustrating that is after last time", " again")
+    text = GOOD.replace("I'm sorry your", "Your").replace("; I know how frustrating that is after last time", "")
     m = score_case(make_case(), text)
     assert m.emotion_acknowledged is False and m.emotions_missed == ["frustration"]
     assert failed(m) == {"emotion"}

@@ -9,7 +9,7 @@ import time
 
 from coach.config import Settings
 from coach.pipeline import rewrite, rewrite_events
-from coach.prompting import answer_token_bound, default_max_words
+from coach.prompting import answer_token_bound
 from coach.schemas import Constraints, Context, RewriteRequest
 from coach.testing.openai_stub import Reply
 
@@ -27,7 +27,7 @@ def test_the_answer_is_bounded_by_the_drafts_length_and_the_setting(openai_stub,
     openai_stub.push(Reply(content="not json"), Reply(content="still not json"))
     rewrite(request, settings=settings_for(openai_stub, tmp_path))
     bound = answer_token_bound(request, 4096)
-    assert bound == math.ceil(default_max_words(DRAFT) * 1.5) + 400
+    assert bound == math.ceil(RewriteRequest(draft=DRAFT).word_limit * 1.5) + 400
     sent = openai_stub.chat_requests[0]
     asked = sent.get("max_tokens") or sent.get("max_completion_tokens")
     assert asked == bound, sent.keys()

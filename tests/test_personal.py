@@ -196,7 +196,11 @@ def test_familiarity_risk_weights_and_cap():
     assert familiarity_risk([_finding("over-familiar", Level.error)]) == 40
     assert familiarity_risk([_finding("flippant", Level.warning), _finding("overreach", Level.suggestion)]) == 25
     assert familiarity_risk([_finding("blaming", Level.error)] * 5) == 100
-    assert familiarity_risk([_finding("overcomplicated", Level.error), _finding("personalisation", Level.error)]) == 0
+    assert familiarity_risk([_finding("overcomplicated", Level.warning), _finding("personalisation", Level.suggestion)]) == 0
+    # a reply still holding an error of any kind, a broken sentence or a placeholder is never risk 0
+    assert familiarity_risk([_finding("overcomplicated", Level.error)]) == 20
+    assert familiarity_risk([_finding("fluency", Level.warning)]) == 20
+    assert familiarity_risk([_finding("placeholder", Level.warning)]) == 20
 
 
 def test_detector_ignores_suggestions_and_other_categories():

@@ -23,6 +23,8 @@ from coach.analysis.factcheck import compare_facts
 from coach.analysis.facts import extract_facts as _extract_facts
 from coach.analysis.language import likely_language
 from coach.analysis.personal import check_personalisation
+from coach.analysis.fluency import surface_findings
+from coach.analysis.placeholders import placeholder_spans
 from coach.analysis.risk import familiarity_risk, is_unprofessional
 from coach.analysis.rules import Rule, RuleSet, load_rules
 from coach.budget import check
@@ -49,9 +51,12 @@ def analyse(text: str, context: Context | None = None, *, learned: bool | None =
         if likely_language(text, doc.context.locale) not in ("en", None):  # the models learned English only
             notes.append("The tone model reads English only: this text was checked by the rules alone.")
         else:
-            review = tone_model.review(text, doc.sentences, doc.masked, emotions, rule_findings, doc.lines.line_col)
+            gaps = placeholder_spans(text)  # the words around a placeholder are ours, not the agent's: not judged
+            judged = [s for s in doc.sentences if not any(s.start <= a < s.end for a, _ in gaps)]
+            review = tone_model.review(text, judged, doc.masked, emotions, rule_findings, doc.lines.line_col)
             rule_findings = review.rule_findings + review.findings
             notes += review.notes
+    rule_findings = rule_findings + surface_findings(doc.masked, doc.sentences, doc.lines.line_col)
     personal = check_personalisation(doc, emotions, rule_findings)
     check()
     findings = sorted(rule_findings + personal.findings, key=lambda f: (f.start, f.end, f.rule))

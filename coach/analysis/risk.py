@@ -5,7 +5,8 @@ warning-level finding in a risk category. Suggestions never trip it: they are ma
 (an emoji in an email, "no worries", a long sentence).
 
 The risk score adds points per risk finding by level, capped at 100: error 40, warning 20,
-suggestion 5. So one "mate" is 40, "mate" plus "lol" is 80, a flood of slang is 100.
+suggestion 5. So one "mate" is 40, "mate" plus "lol" is 80, a flood of slang is 100. A text that still
+holds an error-level finding of any kind, a broken sentence or an unfilled placeholder scores at least 20.
 """
 
 from __future__ import annotations
@@ -23,8 +24,19 @@ def risk_findings(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.category in RISK_CATEGORIES]
 
 
+# A reply that still holds one of these is not ready to send, so its risk is never 0.
+NOT_READY = frozenset({"fluency", "placeholder"})
+NOT_READY_FLOOR = 20
+
+
 def familiarity_risk(findings: Iterable[Finding]) -> int:
-    return min(100, sum(RISK_POINTS[f.level] for f in risk_findings(findings)))
+    """Risk points of the risk-category findings; at least NOT_READY_FLOOR when the text still holds an
+    error-level finding, a broken sentence or an unfilled placeholder."""
+    findings = list(findings)
+    points = min(100, sum(RISK_POINTS[f.level] for f in risk_findings(findings)))
+    if any(f.level is Level.error or f.category in NOT_READY for f in findings):
+        points = max(points, NOT_READY_FLOOR)
+    return points
 
 
 def is_unprofessional(findings: Iterable[Finding]) -> bool:

@@ -117,9 +117,9 @@ def _cards_check(settings: Settings) -> Check:
 
 def _fallback_check() -> Check:
     try:
-        from coach.models import rules_backend
+        from coach.editor import load_bank
 
-        rules_backend()
+        load_bank()
         return Check(ok=True, detail="rules engine ready")
     except Exception as exc:
         return Check(ok=False, detail=f"rules engine unavailable: {type(exc).__name__}: {exc}")

@@ -3,7 +3,7 @@
 Two figures per draft, the process pinned to one CPU:
 * `rewrite`: `coach.rewrite(request, engine="rules")`, what a caller gets (analyse the draft, the
   rules engine, verify the result, word diff, result model);
-* `engine_only`: the `RulesBackend.rewrite` call alone, on a fresh analysis of the draft (made untimed
+* `engine_only`: the `coach.editor.edit` call alone, on a fresh analysis of the draft (made untimed
   just before, as the pipeline makes it).
 
 Each runs back to back for a fixed time after a warm-up; rate = calls / time spent in them, and
@@ -61,7 +61,7 @@ def run(quick: bool = False, log=print) -> dict:
     from coach.analysis import analyse
     from coach.bench.samples import long_request, short_request, typical_request
     from coach.config import Settings
-    from coach.models import RewriteJob, rules_backend
+    from coach.editor import edit
     from coach.pipeline import rewrite
 
     settings = Settings(model=None, guidance_k=0)
@@ -69,16 +69,14 @@ def run(quick: bool = False, log=print) -> dict:
     drafts = {"typical": typical_request("rules"), "short": short_request("rules")}
     if not quick:
         drafts["2000-word"] = long_request(engine="rules")
-    backend = rules_backend()
     results = []
     with one_core() as cpu:
         for name, request in drafts.items():
             analysis = analyse(request.draft, request.context)
-            job = RewriteJob(request=request, analysis=analysis)
             full = _rate(lambda: rewrite(request, settings=settings), seconds)
             # The engine always runs right after the draft's analysis, which leaves the draft's facts and
             # emotions in the per-text caches: recreate that state, untimed.
-            engine = _rate(lambda: backend.rewrite(job), seconds, prepare=lambda: analyse(request.draft, request.context))
+            engine = _rate(lambda: edit(request, analysis), seconds, prepare=lambda: analyse(request.draft, request.context))
             sample = rewrite(request, settings=settings)
             results.append({
                 "draft": name,
@@ -97,7 +95,7 @@ def run(quick: bool = False, log=print) -> dict:
         "drafts": results,
         "profile_typical": profile,
         "notes": ["rewrite = coach.rewrite(engine='rules'): analysis + rules engine + verification + diff; "
-                  "engine_only = RulesBackend.rewrite on a fresh analysis of the draft, made untimed just before it.",
+                  "engine_only = coach.editor.edit on a fresh analysis of the draft, made untimed just before it.",
                   "The >= 200/s target is the rules engine's (engine_only); rewrite adds the draft's analysis and the "
                   "verification, whose cost the pipeline-overhead figures cover against their own target."],  # fmt: skip
     }

@@ -25,6 +25,8 @@ from coach.analysis.emotion import acknowledged
 from coach.analysis.language import guess_language
 from coach.analysis.risk import DETECTOR_LEVELS, risk_findings
 from coach.evals.cases import HONORIFICS, Case, contains_phrase, phrase_pattern, quoted_lines, unquoted_words
+from coach.analysis.placeholders import PLACEHOLDER
+from coach.evals.fragments import fragments, sentences
 from coach.evals.registry import METRICS
 from coach.schemas import Analysis, Context, FactCheck, RewriteResult
 
@@ -67,6 +69,10 @@ class CaseMetrics(BaseModel):
     engine_served: str | None = None
     fallback: str | None = None
     error: str | None = None
+    fragments_made: int = Field(0, description="Fragments in the rewrite that the draft did not have (coach.evals.fragments).")
+    placeholders: int = 0
+    opener: str | None = Field(None, description="The rewrite's first sentence after the greeting, when it differs from the draft's.")
+    history_relevant: bool | None = None
     checks: list[Check] = Field(default_factory=list)
     passed: bool = False
 
@@ -177,9 +183,34 @@ def score_case(
             worse.append(f"familiarity risk {draft_analysis.familiarity_risk} -> {analysis.familiarity_risk}")
         checks.append(Check(id="not-worse", passed=not worse, detail="; ".join(worse)))
 
+    # the editor's targets: no new fragment, few placeholders, no one opener everywhere
+    if text != draft:
+        before = {f.sentence for f in fragments(draft)}
+        made = [f for f in fragments(text) if f.sentence not in before]
+        m.fragments_made = len(made)
+        checks.append(Check(id="fragments", passed=not made, detail="; ".join(f'"{f.sentence}" ({f.problem})' for f in made[:3])))
+        m.opener = _opener(text, draft)
+    m.placeholders = len(PLACEHOLDER.findall(text))
+    m.history_relevant = e.history_relevant
+
     m.checks = checks
     m.passed = all(c.passed for c in checks)
     return m
+
+
+def _opener(text: str, draft: str) -> str | None:
+    """The first sentence after the greeting, when the draft did not open with it."""
+    found = [s for s, kind in sentences(text) if kind == "text"]
+    draft_first = [s for s, kind in sentences(draft) if kind == "text"][:2]
+    for sentence in found[:3]:
+        if re.match(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?]{0,40},\s*", sentence, re.I):
+            sentence = re.sub(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?]{0,40},\s*", "", sentence, flags=re.I)
+            if not sentence:
+                continue
+        if sentence in draft_first or sentence[:1].lower() + sentence[1:] in " ".join(draft_first):
+            return None
+        return re.sub(r"\b(?:order|parcel|second|third|husband|wife|[A-Z][a-z]+)\b", "…", sentence.lower()) or None
+    return None
 
 
 @lru_cache(maxsize=512)

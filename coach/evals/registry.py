@@ -101,6 +101,13 @@ def mean(values: Iterable[float], digits: int = 4) -> float:
     return round(fmean(items), digits) if items else 0.0
 
 
+def _top_opener_share(ms: Sequence[CaseMetrics]) -> float | None:
+    openers = [m.opener for m in ms if m.opener]
+    if not openers:
+        return None
+    return round(max(openers.count(o) for o in set(openers)) / len(openers), 4)
+
+
 def _length_check(m: CaseMetrics) -> bool | None:
     return next((c.passed for c in m.checks if c.id == "length"), None)
 
@@ -146,6 +153,14 @@ for _metric in (
     Metric("low_risk", "low risk", "1 - mean analysis familiarity risk / 100", "higher", "score",
            lambda ms: round(1 - mean(m.familiarity_risk for m in ms) / 100, 4) if ms else 0.0, RATE_THRESHOLD,
            digits=0, scale=100, chart=True, chart_max=1.0, unit=True),
+    Metric("fragments_made", "fragments made", "sentences of the rewrite that are fragments (coach.evals.fragments) and were not in the draft", "lower", "count",
+           lambda ms: total(m.fragments_made for m in ms), chart=True),
+    Metric("placeholder_rate", "placeholders", "rewrites holding a placeholder for the agent (at most 25%)", "lower", "rate",
+           lambda ms: rate(m.placeholders > 0 for m in ms) or 0.0),
+    Metric("top_opener_share", "top opener", "share of the changed rewrites that open with the most common first sentence (at most 20%)", "lower", "rate",
+           _top_opener_share),
+    Metric("history_when_relevant", "history when relevant", "history referenced, in the cases whose history is marked relevant", "higher", "rate",
+           lambda ms: rate(m.history_referenced for m in ms if m.history_relevant), RATE_THRESHOLD),
     Metric("fallbacks", "fallbacks", "rewrites where the rules engine stood in for the model", "lower", "count",
            lambda ms: sum(1 for m in ms if m.fallback)),
     Metric("errors", "errors", "cells whose engine crashed", "lower", "count",

@@ -1,13 +1,37 @@
-"""Rewrite backends behind one interface: an OpenAI-compatible chat model, and the rules engine."""
+"""Model backends behind one interface, found by a registry keyed by a name prefix.
+
+`COACH_MODEL=gpt-4o-mini` uses the default backend ("openai": any OpenAI-compatible endpoint);
+`COACH_MODEL=<prefix>:<model>` picks a registered one. The deterministic editor is not a model: it lives in
+`coach.editor`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from coach.config import Settings
 from coach.models.base import Backend, BackendError, Message, ModelOutput, RewriteJob
 
-__all__ = ["Backend", "BackendError", "Message", "ModelOutput", "RewriteJob", "configured_llm", "rules_backend"]
+__all__ = ["BACKENDS", "Backend", "BackendError", "Message", "ModelOutput", "RewriteJob", "configured_llm", "register_backend"]
+
+Factory = Callable[..., Backend]
+BACKENDS: dict[str, Callable[[], Factory]] = {}
+DEFAULT = "openai"
+
+
+def register_backend(prefix: str, loader: Callable[[], Factory]) -> None:
+    """Register a backend class under a name prefix; `loader` imports it only when it is used."""
+    BACKENDS[prefix] = loader
+
+
+def _openai() -> Factory:
+    from coach.models.openai import OpenAIChat  # langchain-openai is only imported when a model is used
+
+    return OpenAIChat
+
+
+register_backend("openai", _openai)
 
 
 def configured_llm(settings: Settings) -> Backend | None:
@@ -20,15 +44,16 @@ def configured_llm(settings: Settings) -> Backend | None:
     )  # fmt: skip
 
 
+def split_model(name: str) -> tuple[str, str]:
+    """("openai", "gpt-4o") from "openai:gpt-4o" or "gpt-4o"; a prefix that is not registered is part of the name."""
+    prefix, sep, rest = name.partition(":")
+    if sep and prefix in BACKENDS:
+        return prefix, rest
+    return DEFAULT, name
+
+
 @lru_cache(maxsize=8)
 def _llm(model: str, base_url: str | None, api_key: str | None, timeout: float, retries: int, temperature: float) -> Backend:
-    from coach.models.openai import OpenAIChat  # langchain-openai is only imported when a model is used
-
-    return OpenAIChat(model, base_url=base_url, api_key=api_key, timeout=timeout, retries=retries, temperature=temperature)
-
-
-@lru_cache(maxsize=1)
-def rules_backend() -> Backend:
-    from coach.models.rules import RulesBackend
-
-    return RulesBackend()
+    prefix, name = split_model(model)
+    factory = BACKENDS[prefix]()
+    return factory(name, base_url=base_url, api_key=api_key, timeout=timeout, retries=retries, temperature=temperature)

@@ -1,0 +1,442 @@
+"""`edit(request, analysis)`: the deterministic editor, sentence by sentence.
+
+    layout (greeting, body sentences, sign-off, untouched tail)
+    -> one action per body sentence (coach.editor.sentences)
+    -> requests for what the customer already gave, dropped or flagged
+    -> greeting, one acknowledgement, one history line (coach.editor.opening)
+    -> a placeholder where a refusal leaves the customer nothing (at most one)
+    -> sign-off for the register -> composed text, with every change's spans
+
+The draft is analysed once, by the caller; the shared verify step checks the result. The editor adds no
+promise, date, amount or option: what only the agent knows is a visible placeholder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from coach.analysis import lint
+from coach.analysis.personal import load_personal_lexicon
+from coach.analysis.placeholders import PLACEHOLDER
+from coach.editor.layout import Layout, Sentence, read_layout
+from coach.editor.opening import acknowledgement, greeting_name, history_line, other_name, relevant_history
+from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
+from coach.editor.sentences import Outcome, decide, harm
+from coach.editor.words import capitalise
+from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
+
+MAX_TONE_CHECKS = 40  # sentence re-checks per draft; past this, a harmful sentence is flagged, not reworded
+
+
+@dataclass
+class Edit:
+    text: str
+    changes: list[Change] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    needs_words: list[NeedsWords] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cites(self) -> list[str]:
+        return list(dict.fromkeys(card for change in self.changes for card in change.cites))
+
+
+def find_placeholders(text: str) -> list[Placeholder]:
+    """Gaps for the agent in any rewrite: "[what you can offer instead]"."""
+    return [Placeholder(text=m.group(), hint=m.group()[1:-1], start=m.start(), end=m.end()) for m in PLACEHOLDER.finditer(text)]
+
+
+def register_for(request: RewriteRequest) -> str:
+    if request.tone is Tone.formal:
+        return "formal"
+    if request.context.channel in (Channel.chat, Channel.social, Channel.phone):
+        return "chat"
+    return "neutral"
+
+
+@dataclass
+class _Piece:
+    """One span of the draft and what replaces it, or an insertion (start == end)."""
+
+    start: int
+    end: int
+    text: str
+    change: Change | None = None
+    flag: NeedsWords | None = None
+
+
+def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = None, bank: Bank | None = None) -> Edit:
+    bank = bank or load_bank()
+    draft, context = request.draft, request.context
+    register = register_for(request)
+    seed = seed_of(draft)
+    layout = read_layout(draft)
+    if not layout.body:
+        return Edit(text=draft, notes=["Nothing to edit: the draft has no sentences of its own."])
+    message = context.customer_message or ""
+    checks = _ToneCheck(context, learned)
+    pieces: list[_Piece] = []
+    refused_at: int | None = None
+    negative = {e.name for e in analysis.emotions} & {"sadness", "anger", "frustration"}
+    pleasantry = re.compile("|".join(bank.pleasantries), re.I)
+    given = _given(message, context, analysis)
+    outcomes: list[Outcome] = []
+
+    for sentence in layout.body:
+        findings = _within(analysis.findings, sentence)
+        facts = _facts_in(analysis.facts, sentence)
+        outcome = decide(sentence.text, findings, facts, bank, register, seed, checks)
+        if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
+            outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
+        if outcome.action in ("keep", "normalise"):
+            asked = _asks_again(outcome.text, given)
+            if asked:
+                outcome = Outcome("drop", "", f"Removed a request for {asked}: the customer already gave it.", ["reference-history"]) \
+                    if not facts and _only_request(outcome.text) else Outcome("flag", sentence.text, f"Needs your words: this asks again for {asked}, which the customer already gave.", ["reference-history"])  # fmt: skip
+        if outcome.refusal:
+            refused_at = len(pieces)
+        pieces.append(_sentence_piece(sentence, outcome))
+        outcomes.append(outcome)
+
+    if all(p.change is not None and p.change.kind == "removed" for p in pieces):
+        # Nothing of the draft would be left: keep each sentence (with its safe word fixes) for the agent to reword.
+        pieces = [_Piece(p.start, p.end, o.fallback or p.change.before, _fixed(p, o), NeedsWords(sentence=o.fallback or p.change.before,
+                  reason=f"Needs your words: {o.reason.removeprefix('Removed: ')}", start=0, end=0, cites=o.cites)) for p, o in zip(pieces, outcomes)]  # fmt: skip
+
+    body_text = " ".join(p.text for p in pieces)
+    lex = load_personal_lexicon()
+    # a placeholder where the reply says no and offers nothing instead
+    refusal_without_way = refused_at is not None or bool(lex.refusal.search(body_text))
+    if refusal_without_way and not lex.next_step.search(body_text):
+        spec = bank.placeholders["alternative"]
+        line = getattr(spec, register)
+        after = pieces[refused_at] if refused_at is not None else _last_kept(pieces)
+        if after is not None:
+            pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
+
+    opening = _opening(request, analysis, layout, bank, register, seed, layout.body_text())
+    greeting = _greeting(request, layout, bank, register)
+    result = _compose(draft, layout, greeting, opening, pieces, _signoff(layout, draft, bank, register, negative, pleasantry), register)
+    return result
+
+
+# --- sentences -------------------------------------------------------------------------------------------
+
+
+class _ToneCheck:
+    def __init__(self, context: Context, learned: bool | None) -> None:
+        self.context = context.model_copy(update={"history": [], "customer_message": None})
+        self.learned = learned
+        self.used = 0
+
+    def __call__(self, text: str) -> bool:
+        if self.used >= MAX_TONE_CHECKS:
+            return False
+        self.used += 1
+        return not harm(lint(text, self.context, learned=self.learned))
+
+
+def _within(findings: list[Finding], sentence: Sentence) -> list[Finding]:
+    return [f for f in findings if f.end > sentence.start and f.start < sentence.end and f.end > f.start]
+
+
+def _facts_in(facts: list[Fact], sentence: Sentence) -> list[Fact]:
+    return [f for f in facts if f.start < sentence.end and f.end > sentence.start]
+
+
+def _sentence_piece(sentence: Sentence, outcome: Outcome) -> _Piece:
+    span = (sentence.start, sentence.end)
+    if outcome.action == "keep":
+        return _Piece(*span, sentence.text)
+    if outcome.action == "flag":
+        flag = NeedsWords(sentence=outcome.text, reason=outcome.reason, start=0, end=0, cites=outcome.cites)
+        change = None
+        if outcome.text != sentence.text:
+            change = Change(kind="replaced", before=sentence.text, after=outcome.text, reason="Put the words right; the sentence still needs yours.", cites=outcome.cites, draft_span=span)
+        return _Piece(*span, outcome.text, change, flag=flag)
+    kind = {"drop": "removed", "normalise": "replaced", "replace": "replaced"}[outcome.action]
+    change = Change(kind=kind, before=sentence.text, after=outcome.text, reason=outcome.reason, cites=outcome.cites, draft_span=span)
+    return _Piece(*span, outcome.text, change)
+
+
+def _fixed(piece: _Piece, outcome: Outcome) -> Change | None:
+    assert piece.change is not None
+    if not outcome.fallback or outcome.fallback == piece.change.before:
+        return None
+    return Change(kind="replaced", before=piece.change.before, after=outcome.fallback, reason="Put the words right; the sentence still needs yours.", cites=outcome.cites, draft_span=piece.change.draft_span)
+
+
+def _last_kept(pieces: list[_Piece]) -> _Piece | None:
+    return next((p for p in reversed(pieces) if p.text and p.start != p.end), None)
+
+
+# --- what the customer already gave ------------------------------------------------------------------------
+
+_REQUEST = re.compile(
+    r"\b(?:please\s+(?:provide|send|share|confirm|give|tell|reply\s+with|let\s+(?:me|us)\s+know)|(?:can|could)\s+you\s+(?:please\s+)?(?:provide|send|share|confirm|give|tell)|"
+    r"(?:provide|send|share|confirm)\s+(?:us|me)?\s*(?:with\s+)?(?:your|the)|what\s+(?:is|was)\s+your|(?:i|we)\s+(?:will\s+)?need\s+(?:your|the))\b",
+    re.I,
+)
+_ITEMS = {
+    "the order number": re.compile(r"\border\s*(?:number|no\.?|#|id|reference|ref)\b", re.I),
+    "the tracking number": re.compile(r"\btracking\s*(?:number|no\.?|code|reference)\b", re.I),
+    "a photo": re.compile(r"\b(?:photo|photograph|picture|image|pic)s?\b", re.I),
+    "their email address": re.compile(r"\bemail\s+address\b", re.I),
+    "the account number": re.compile(r"\baccount\s*(?:number|no\.?)\b", re.I),
+}
+
+
+def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
+    from coach.analysis import extract_facts
+
+    text = "\n".join([message, *(h.note for h in context.history)])
+    kinds = {f.kind for f in extract_facts(text, context.locale)}
+    given = set()
+    if kinds & {"order"} or re.search(r"\border\s*(?:#|no\.?|number)?\s*[A-Z0-9-]*\d", text, re.I):
+        given.add("the order number")
+    if "tracking" in kinds:
+        given.add("the tracking number")
+    if re.search(r"\b(?:attached|photos?|pictures?|images?|pics?)\b", message, re.I):
+        given.add("a photo")
+    if "email" in kinds:
+        given.add("their email address")
+    return given
+
+
+def _asks_again(sentence: str, given: set[str]) -> str | None:
+    if not _REQUEST.search(sentence):
+        return None
+    for item, pattern in _ITEMS.items():
+        if item in given and pattern.search(sentence):
+            return item
+    return None
+
+
+def _only_request(sentence: str) -> bool:
+    """The sentence asks for one thing only (no "and", no second request)."""
+    return not re.search(r"\band\b|,", sentence)
+
+
+# --- opening, greeting, sign-off ------------------------------------------------------------------------------
+
+
+def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: Bank, register: str, seed: int, body: str) -> list[Change]:
+    context = request.context
+    lines: list[Change] = []
+    ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed)
+    if ack:
+        lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
+    for item in relevant_history(context, request.draft, bank)[:1]:
+        line = history_line(item, request.draft, context, bank, register, seed)
+        if line:
+            lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
+    return lines
+
+
+@dataclass
+class _Greeting:
+    text: str | None  # None: keep the draft's
+    change: Change | None = None
+    flag: str | None = None
+
+
+def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str) -> _Greeting:
+    draft, context = request.draft, request.context
+    current = draft[layout.greeting[0] : layout.greeting[1]] if layout.greeting else None
+    other = other_name(current, layout.body_text(), context, bank)
+    if other:
+        known = context.address_as or context.customer_name
+        return _Greeting(None, flag=f'The draft calls the customer "{other}", but the context says "{known}": check which is right.')
+    name = greeting_name(context, bank)
+    if name is None and current:
+        words = [w for w in re.findall(r"\b[A-Z][a-z'’-]+\b", current)[1:] if w.lower() not in bank.titles and w.lower() not in ("there", "team", "all")]
+        name = words[0] if words else None
+    templates = bank.greetings[register]
+    new = templates["named"].format(name=name) if name else templates["anonymous"]
+    if current and current.rstrip(",!:.—- ").strip() == new.rstrip(",").strip():
+        return _Greeting(None)
+    if current:
+        return _Greeting(new, Change(kind="replaced", before=current, after=new, reason="Greeted the customer by the name they use.", cites=["use-the-name"], draft_span=layout.greeting))
+    return _Greeting(new, Change(kind="added", after=new, reason="Greeted the customer by name.", cites=["use-the-name"]))
+
+
+def _signoff(layout: Layout, draft: str, bank: Bank, register: str, negative: set[str], pleasantry: re.Pattern[str]) -> _Piece | None:
+    if layout.signoff is None:
+        return None
+    start = layout.signoff[0]
+    line_end = draft.find("\n", start, layout.signoff[1])
+    line_end = layout.signoff[1] if line_end < 0 else line_end
+    line = draft[start:line_end].strip()
+    word = re.match(r"[\w ]+", line)
+    first = word.group().strip().lower() if word else ""
+    if negative and pleasantry.search(line):
+        return _Piece(start, line_end, "", Change(kind="removed", before=line, reason="Removed a cheerful closing line: it jars after what the customer is going through.", cites=["acknowledge-emotion"], draft_span=(start, line_end)))
+    if register != "chat" and first in bank.casual_signoffs and bank.signoffs[register]:
+        new = bank.signoffs[register]
+        rest = line[len(word.group()) :].lstrip(" ,.!") if word else ""
+        after = f"{new}\n{rest}" if rest else new
+        return _Piece(start, line_end, after, Change(kind="replaced", before=line, after=after, reason="A sign-off that fits the register.", cites=["no-mate-talk"], draft_span=(start, line_end)))
+    return None
+
+
+# --- composing ----------------------------------------------------------------------------------------------
+
+
+def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Change], pieces: list[_Piece], signoff: _Piece | None, register: str) -> Edit:
+    out: list[str] = []
+    changes: list[Change] = []
+    flags: list[NeedsWords] = []
+    notes: list[str] = []
+    at = 0
+    length = 0
+
+    def emit(text: str) -> None:
+        nonlocal length
+        out.append(text)
+        length += len(text)
+
+    def record(change: Change, start: int) -> None:
+        if change.before == change.after:
+            return
+        change.id = f"c{len(changes) + 1}"
+        change.rewrite_span = (start, start + len(change.after)) if change.after else None
+        changes.append(change)
+
+    body_pieces = sorted(pieces, key=lambda p: (p.start, p.end != p.start, p.end))
+    first_body = next((p.start for p in body_pieces if p.start != p.end or p.text), layout.tail)
+    inline = register == "chat"
+
+    # 1. everything before the first body sentence: the greeting
+    if layout.greeting:
+        g_start, g_end = layout.greeting
+        emit(draft[:g_start])
+        if greeting.text is not None:
+            start = length
+            emit(greeting.text)
+            if greeting.change:
+                record(greeting.change, start)
+        else:
+            emit(draft[g_start:g_end])
+        at = g_end
+        sep = draft[g_end:first_body]
+        if not sep.strip():
+            emit(sep if sep else " ")
+        else:
+            emit(sep)
+        at = first_body
+    elif greeting.text is not None and greeting.change is not None:
+        emit(draft[:first_body])
+        start = length
+        emit(greeting.text)
+        record(greeting.change, start)
+        emit(" " if inline else "\n\n")
+        at = first_body
+    if greeting.flag:
+        notes.append(greeting.flag)
+
+    # 2. the opening lines, then the body pieces in draft order
+    lead = True
+    for change in opening:
+        text = change.after
+        if lead and out and out[-1].endswith(" ") and _greeting_inline(out):
+            text = _lower_after_greeting(text)
+        start = length
+        emit(text + " ")
+        change.after = text
+        record(change, start)
+        lead = False
+    dropped_before = False
+    for piece in body_pieces:
+        if piece.start > at:
+            gap = draft[at : piece.start]
+            if dropped_before and not gap.strip():
+                gap = gap if "\n" in gap and length and not out[-1].endswith("\n") else ("" if out and out[-1].endswith((" ", "\n")) else " ")
+            emit(gap)
+        if piece.start == piece.end and piece.text and out and not out[-1][-1:].isspace():
+            emit(" ")  # an added sentence after the one before it
+        if piece.flag is not None:
+            piece.flag.start, piece.flag.end = length, length + len(piece.text)
+            flags.append(piece.flag)
+        text = piece.text
+        if text and out and out[-1].endswith(" ") and _greeting_inline(out) and not opening and piece is body_pieces[0]:
+            text = _lower_after_greeting(text)
+            if piece.change is None and text != piece.text:
+                piece.change = Change(kind="replaced", before=piece.text, after=text, reason="Ran the first sentence on from the greeting.", cites=[], draft_span=(piece.start, piece.end))
+        start = length
+        emit(text)
+        if piece.change is not None:
+            piece.change.after = text if piece.change.after or text else ""
+            record(piece.change, start)
+        dropped_before = not text
+        at = max(at, piece.end)
+
+    # 3. the tail: sign-off, quoted lines, signature
+    if signoff is not None:
+        emit(_tidy_gap(draft[at : signoff.start]))
+        start = length
+        emit(signoff.text)
+        if signoff.change:
+            record(signoff.change, start)
+        at = signoff.end
+    emit(draft[at:] if signoff is not None else _tidy_gap(draft[at : layout.tail]) + draft[layout.tail :])
+    text = _tidy("".join(out))
+    placeholders = find_placeholders(text)
+    if placeholders:
+        notes.append("Fill the placeholder in [brackets] before you send: only you know what goes there.")
+    for flag in flags:
+        notes.append(f'"{_short(flag.sentence)}": {flag.reason}')
+    _respan(text, changes, flags)
+    return Edit(text=text, changes=changes, placeholders=placeholders, needs_words=flags, notes=notes)
+
+
+def _greeting_inline(out: list[str]) -> bool:
+    tail = "".join(out[-2:])
+    return bool(re.search(r",\s$", tail)) and "\n" not in tail.rstrip()[-40:]
+
+
+_KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z])")
+
+
+def _lower_after_greeting(text: str) -> str:
+    if _KEEP_CAPITAL.match(text):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def _tidy_gap(gap: str) -> str:
+    return gap
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", text)
+    text = re.sub(r"\n[ \t]+(?=[^\s>])", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n ") + ("\n" if text.endswith("\n") else "")
+
+
+def _respan(text: str, changes: list[Change], flags: list[NeedsWords]) -> None:
+    """Spans measured while composing are shifted by the final tidy; find each after-text again, in order."""
+    cursor = 0
+    for change in changes:
+        if not change.after:
+            continue
+        found = text.find(change.after, cursor)
+        if found < 0:
+            found = text.find(change.after)
+        change.rewrite_span = (found, found + len(change.after)) if found >= 0 else None
+        if found >= 0:
+            cursor = found
+    for flag in flags:
+        found = text.find(flag.sentence)
+        if found >= 0:
+            flag.start, flag.end = found, found + len(flag.sentence)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+

@@ -1,0 +1,212 @@
+"""What the editor may add at the top of the body: the greeting, one acknowledgement, one history line.
+
+* **Greeting**: the register's template with the name the customer uses. A draft that already calls the
+  customer something else ("Nerissa" where the context says "Alex") keeps its own greeting and is flagged.
+* **Acknowledgement**: keyed by the situation read from the customer's message (grief, security, repeat
+  contact, damage, billing, delay, praise, general) and the register; it names what they said ("your
+  order", "the second time") and is skipped when the draft already acknowledges, or already apologises
+  and the line would apologise again.
+* **History**: the runtime rule for relevance: a past interaction is relevant when it shares an order,
+  ticket or reference with the message or the draft, or at least two content words with the message,
+  or when the customer says they have been in touch before ("again", "already", "last time"), which makes
+  the most recent one relevant. A note on a private topic (a bereavement, an illness) is named only when
+  the message raises the same topic. The line gives the date and the note's first clause, in its own words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from coach.analysis import extract_facts
+from coach.analysis.commitments import find_commitments
+from coach.analysis.emotion import NEGATIVE, acknowledged
+from coach.analysis.personal import load_personal_lexicon
+from coach.editor.phrasebank import Bank, pick
+from coach.schemas import Context, Emotion, PastInteraction
+
+_ORDINALS = {"second": "second", "2nd": "second", "twice": "second", "third": "third", "3rd": "third", "three": "third",
+             "fourth": "fourth", "4th": "fourth", "four": "fourth", "fifth": "fifth", "5th": "fifth", "five": "fifth"}  # fmt: skip
+_COUNT = re.compile(r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+time\b|\b(twice)\b|\b(three|four|five)\s+times\b", re.I)
+_RELATION = re.compile(
+    r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
+    re.I,
+)
+_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.I)
+_CONTENT = re.compile(r"[a-z]{4,}")
+_REFERS_TO_CONTACT = re.compile(
+    r"\b(?:last\s+time\s+(?:you|we)|previously|earlier\s+(?:call|email|message|contact|chat)|when\s+you\s+(?:called|wrote|contacted|emailed|rang)|"
+    r"(?:your|our)\s+(?:last|previous|earlier)\s+(?:call|email|message|contact|chat|conversation)|following\s+(?:your|our)\s+(?:call|email|chat|conversation)|"
+    r"I\s+can\s+see\s+(?:that\s+)?you(?:'ve|\s+have)?\s+(?:contacted|called|been\s+in\s+touch))\b",
+    re.I,
+)
+_KEY_FACTS = ("order", "ticket", "tracking", "reference", "product_code")
+
+
+def greeting_name(context: Context, bank: Bank) -> str | None:
+    if context.address_as:
+        return context.address_as.strip()
+    name = (context.customer_name or "").strip()
+    if not name:
+        return None
+    words = name.split()
+    if words[0].lower().rstrip(".") in bank.titles and len(words) > 1:
+        return name
+    return words[0]
+
+
+def other_name(draft_greeting: str | None, body: str, context: Context, bank: Bank) -> str | None:
+    """A name the draft calls the customer by that is not the context's ("Nerissa" where it says "Alex")."""
+    known = {w.lower().strip(".,") for w in f"{context.customer_name or ''} {context.address_as or ''}".split()}
+    if not known - {""}:
+        return None
+    candidates = []
+    if draft_greeting:
+        candidates += re.findall(r"\b([A-Z][a-z'’-]+)\b", draft_greeting)[1:] if draft_greeting.split()[0][:1].isupper() else []
+    candidates += re.findall(r",\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body)
+    skip = set(bank.titles) | {"there", "all", "team", "everyone", "customer", "sir", "madam", "morning", "afternoon", "evening", "thanks", "regards"}
+    for word in candidates:
+        if word.lower() not in known and word.lower() not in skip:
+            return word
+    return None
+
+
+def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
+    names = {e.name for e in emotions}
+    for key, item in bank.situations.items():
+        if item.emotions and not names & set(item.emotions):
+            continue
+        pattern = bank.cue_pattern(key)
+        if pattern is not None and pattern.search(message):
+            return key
+    return "general" if names & NEGATIVE else None
+
+
+def slots(message: str, bank: Bank) -> dict[str, str]:
+    found: dict[str, str] = {}
+    things = "|".join(re.escape(t) for t in sorted(bank.things, key=len, reverse=True))
+    thing = re.search(rf"\bmy\s+(?:new\s+|last\s+|latest\s+|recent\s+|online\s+)?({things})\b", message, re.I)
+    if thing:
+        found["thing"] = thing.group(1).lower()
+    count = _COUNT.search(message)
+    if count:
+        found["count"] = _ORDINALS[(count.group(1) or count.group(2) or count.group(3)).lower()]
+    relation = _RELATION.search(message)
+    if relation and re.search(r"passed away|died|lost my|funeral|bereave", message, re.I):
+        found["relation"] = relation.group(1).lower()
+    return found
+
+
+def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank: Bank, register: str, seed: int) -> str | None:
+    """One line naming what the customer said, or None when none is wanted."""
+    felt = [e for e in emotions if e.name in NEGATIVE or e.name == "gratitude"]
+    if not felt or not message:
+        return None
+    if any(acknowledged(e.name, draft_body) for e in felt):
+        return None
+    key = situation(message, bank, felt)
+    if key is None:
+        return None
+    filled = slots(message, bank)
+    names = {e.name for e in felt}
+    apologised = bool(_APOLOGY.search(draft_body))
+    for entry in bank.situations[key].entries:
+        if entry.emotions and not names & set(entry.emotions):
+            continue
+        if entry.apology and apologised:
+            continue
+        usable = [v for v in entry.variants(register) if all(s in filled for s in re.findall(r"\{(\w+)\}", v))]
+        if usable:
+            return pick(usable, seed).format(**filled)
+    return None
+
+
+def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInteraction]:
+    """The runtime rule (module docstring), most recent first."""
+    message = context.customer_message or ""
+    history = sorted(context.history, key=lambda h: (h.date is not None, h.date or dt.date.min), reverse=True)
+    if not history:
+        return []
+    sensitive = [re.compile(p, re.I) for p in bank.sensitive]
+
+    def private(note: str) -> bool:
+        return any(p.search(note) and not p.search(message) for p in sensitive)
+
+    keys = {f.normal for f in extract_facts(f"{message}\n{draft}", context.locale) if f.kind in _KEY_FACTS}
+    words = _content(message)
+    relevant = []
+    for item in history:
+        if private(item.note):
+            continue
+        note_keys = {f.normal for f in extract_facts(item.note, context.locale) if f.kind in _KEY_FACTS}
+        if note_keys & keys or len(words & _content(item.note)) >= 2:
+            relevant.append(item)
+    if not relevant and message and re.search(bank.refers_back, message, re.I):
+        relevant = [item for item in history[:1] if not private(item.note)]
+    return relevant
+
+
+def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank, register: str, seed: int) -> str | None:
+    """The line naming `item`, or None when the draft already refers to it or no gist can be given safely."""
+    if _mentions(draft, item, context):
+        return None
+    gist = _gist(item.note)
+    if gist is None or _conflicts(gist, draft, context) or _INSTRUCTION.search(item.note):
+        return None
+    if item.date:
+        template = pick(bank.history[register], seed)
+        return template.format(date=_date(item.date, context.locale, bank), gist=gist)
+    return pick(bank.undated[register], seed).format(gist=gist)
+
+
+def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:
+    lowered = draft.lower()
+    if item.date and {f.normal for f in extract_facts(draft, context.locale) if f.kind == "date"} & {item.date.isoformat()}:
+        return True
+    if _REFERS_TO_CONTACT.search(draft):
+        return True  # "as I said last time", "following your call"
+    return len(_content(lowered) & _content(item.note)) >= 3
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|replace|instead of|instructions?|system prompt|the real|tell the customer|say that|you must|from now on)\b", re.I
+)
+
+
+def _conflicts(gist: str, draft: str, context: Context) -> bool:
+    """The gist names an order, ticket or reference of a kind the draft names differently: the note may be
+    about another order, or be an attempt to swap one; either way the reply does not repeat it."""
+    ours: dict[str, set[str]] = {}
+    for fact in extract_facts(f"{draft}\n{context.customer_message or ''}", context.locale):
+        ours.setdefault(fact.kind, set()).add(fact.normal)
+    return any(f.kind in _KEY_FACTS and f.kind in ours and f.normal not in ours[f.kind] for f in extract_facts(gist, context.locale))
+
+
+def _gist(note: str) -> str | None:
+    first = re.split(r"(?<=[.!?;])\s+", note.strip(), maxsplit=1)[0].strip().rstrip(".;!")
+    words = first.split()
+    if len(words) > 16:
+        cut = first.rfind(",", 0, len(" ".join(words[:16])))
+        if cut < 10:
+            return None
+        first = first[:cut]
+    commitments = find_commitments(first)
+    if commitments:
+        first = first[: commitments[0].start].rstrip(" ,;:-–—")
+        if len(first.split()) < 3:
+            return None
+    if not first or re.search(r"[\[\]{}<>]", first):
+        return None
+    if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
+        first = first[0].lower() + first[1:]
+    return first
+
+
+def _date(day: dt.date, locale: str, bank: Bank) -> str:
+    fmt = bank.date_formats.get(locale) or bank.date_formats.get(locale.split("-")[0].split("_")[0]) or bank.date_formats["default"]
+    return fmt.format(day=day.day, month=day.strftime("%B"), year=day.year)
+
+
+def _content(text: str) -> set[str]:
+    stop = load_personal_lexicon().stopwords
+    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in _CONTENT.findall(text.lower()) if w not in stop}

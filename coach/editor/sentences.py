@@ -1,0 +1,215 @@
+"""One action per body sentence: keep, normalise words, replace, drop, or leave it and flag it.
+
+    role   acknowledgement, answer, instruction, refusal, question, blame, filler or pleasantry
+    harm   the tone findings (rules and the learned model) that fall in the sentence, at warning or error
+    facts  order numbers, amounts, dates, links ... (the analysis' facts) inside the sentence
+
+A sentence with harm is first given its word-level fixes (a swap the rule names, text-speak); if that
+clears it, that is the edit. Otherwise a sentence with no fact is dropped when it only blames, mocks or
+fills, and a bare refusal ("Rules are rules.") becomes a plain one from the phrasebank. A sentence with
+facts may lose a harmful clause that holds no fact ("..., so that's on you") when what is left stands as a
+sentence. Anything else is kept as written and flagged "needs your words". Every changed sentence passes
+the fluency guard and the tone check before it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from coach.analysis.fluency import problem
+from coach.analysis.personal import load_personal_lexicon
+from coach.analysis.risk import RISK_CATEGORIES
+from coach.editor.phrasebank import Bank, pick
+from coach.editor.words import capitalise, normalise, remove_term
+from coach.schemas import Fact, Finding, Level
+
+ACTIONS = ("keep", "normalise", "replace", "drop", "flag")
+HARM_LEVELS = (Level.error, Level.warning)
+# Categories the editor acts on. "curt" and "overcomplicated" are the agent's wording to judge: flagged at most.
+ACT_ON = RISK_CATEGORIES - {"curt"}
+
+_ROLES: list[tuple[str, re.Pattern[str]]] = [
+    ("question", re.compile(r"\?\s*$")),
+    ("pleasantry", re.compile(r"^(?:have a (?:great|good|nice|lovely|wonderful)|enjoy\b|hope (?:this|that) helps|hope you|take care|cheers)", re.I)),
+    ("acknowledgement", re.compile(r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|very\s+|really\s+)?sorry|sorry\b|(?:my|our)?\s*apologies|i apologi[sz]e|i understand|i can see why|thank(?:s| you))", re.I)),
+    ("refusal", re.compile(r"\b(?:can'?t|cannot|can not|unable|not able|won'?t be able|no longer|not possible|not eligible|declined|rules are rules|policy is policy|computer says no|it is what it is|nothing (?:else |more )?(?:i|we) can do)\b|^no\b[.!]?", re.I)),
+    ("filler", re.compile(r"^(?:anyway|anyhow|just so you know|to be honest|honestly|as i said|as mentioned|as i already said|fyi|for what it'?s worth)\b", re.I)),
+    ("instruction", re.compile(r"^(?:please|kindly|you (?:can|will need to|need to|should|must)|just|simply|make sure|(?:send|check|reply|call|click|go|visit|open|log|fill|contact|try|attach|upload|use|share)\b)", re.I)),
+]
+_BARE_REFUSAL = re.compile(
+    r"^(?:no|nope|rules are rules|policy is policy|computer says no|it is what it is|that'?s (?:just )?(?:how it is|the policy|the rule)|"
+    r"(?:there'?s )?nothing (?:else |more )?(?:i|we) can do(?: (?:about it|here|from here))?|(?:(?:i|we) )?can'?t do anything(?: more| else)?(?: about it)?|"
+    r"(?:my|our) hands are tied)\s*[.!]*$",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:—–]\s*(?:(?:so|and|but|which|because|as)\s+)?|\s+(?:so|because|but)\s+)")
+
+
+@dataclass
+class Outcome:
+    action: str
+    text: str  # what stands in the rewrite ("" when dropped)
+    reason: str = ""
+    cites: list[str] = field(default_factory=list)
+    refusal: bool = False  # a bare refusal was replaced: the reply may need an alternative
+    fallback: str = ""  # for a drop: the sentence with its safe word fixes, kept and flagged if every sentence would go
+
+
+def role(sentence: str, findings: list[Finding]) -> str:
+    if any(f.category == "blaming" for f in findings):
+        return "blame"
+    for name, pattern in _ROLES:
+        if pattern.search(sentence):
+            return name
+    return "answer"
+
+
+def harm(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.category in ACT_ON and f.level in HARM_LEVELS]
+
+
+def decide(
+    sentence: str,
+    findings: list[Finding],
+    facts: list[Fact],
+    bank: Bank,
+    register: str,
+    seed: int,
+    clean: Callable[[str], bool],
+) -> Outcome:
+    """The action for one sentence. `clean(text)`: the tone check finds no harm in `text`."""
+    formal = register == "formal"
+    harmful = harm(findings)
+    fixed = normalise(sentence, bank, formal)
+    if not harmful:
+        if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
+            return Outcome("normalise", fixed, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
+        return Outcome("keep", sentence)
+    cites = list(dict.fromkeys(f.card for f in harmful if f.card))
+    why = harmful[0].message.rstrip(".")
+
+    swapped = _swap(sentence, [f for f in findings if f.category == "over-familiar"])
+    base = sentence
+    if swapped is not None:
+        candidate = normalise(swapped, bank, formal)
+        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and clean(candidate):
+            return Outcome("replace", candidate, f"Reworded: {why}.", cites)
+        if _same_facts(sentence, candidate, facts):
+            base = candidate  # the named swaps are safe: trim clauses from there
+    if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts) and clean(fixed):
+        return Outcome("replace", fixed, f"Reworded: {why}.", cites)
+
+    if _BARE_REFUSAL.match(sentence.strip()):
+        line = pick(bank.refusal[register], seed, sentence)
+        return Outcome("replace", line, f"A bare refusal says no without a reason or a way forward: {why}.",
+                       [*cites, "no-flat-no"], refusal=True)  # fmt: skip
+    kind = role(sentence, harmful)
+    if kind == "acknowledgement" and all(f.rule.startswith("tone-model.") for f in harmful):
+        return Outcome("keep", sentence)  # an apology the model alone doubts is the agent's to keep
+    trimmed = _without_harmful_clauses(base, facts, bank, formal, clean)
+    if trimmed == ("", True):
+        line = pick(bank.refusal[register], seed, sentence)
+        return Outcome("replace", line, f"A refusal that shuts the door: {why}.", [*cites, "no-flat-no"], refusal=True)
+    if trimmed is not None:
+        text, refused = trimmed
+        return Outcome("replace", text, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites, refusal=refused)
+    if not facts and _droppable(sentence, harmful):
+        if kind in ("refusal", "question") and not _blames(harmful):
+            return Outcome("flag", fixed, f"Needs your words: {why}.", cites)
+        return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites,
+                       fallback=base if _well_formed(base) else sentence)  # fmt: skip
+    kept = fixed if _same_facts(sentence, fixed, facts) else sentence
+    return Outcome("flag", kept, f"Needs your words: {why}. It holds facts, so it was not changed.", cites)
+
+
+def _droppable(sentence: str, harmful: list[Finding]) -> bool:
+    """Only harm or filler: no digit (a number is content), and either a rule found the harm or, when the
+    learned model alone did, the sentence is short."""
+    if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence):
+        return False  # a number is content; a next step is the agent's promise to keep
+    if any(not f.rule.startswith("tone-model.") for f in harmful):
+        return True
+    # The learned model alone: drop only a short sentence, or therapy talk, flippancy or familiarity; longer
+    # sentences the model doubts are the agent's to reword (it is wrong more often on those).
+    words = len(sentence.split())
+    if any(f.category in ("therapy", "flippant", "over-familiar") for f in harmful) and words <= 20:
+        return True
+    # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
+    return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
+
+
+def _blames(findings: list[Finding]) -> bool:
+    return any(f.category in ("blaming", "flippant", "over-familiar") for f in findings)
+
+
+def _verb(findings: list[Finding]) -> str:
+    category = findings[0].category
+    return {"blaming": "blamed the customer", "flippant": "was flippant", "dismissive": "was dismissive",
+            "over-familiar": "was over-familiar", "overreach": "overstepped", "therapy": "sounded like therapy"}.get(category, "was a problem")  # fmt: skip
+
+
+def _well_formed(text: str) -> bool:
+    return problem(text) is None
+
+
+def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:
+    return all(f.value in after for f in facts if f.value in before)
+
+
+def _swap(sentence: str, findings: list[Finding]) -> str | None:
+    """Apply the swaps the rules name (rule `swap` maps): a word for a word, or an address term removed where
+    it stands apart. None when there is none, or one cannot be applied without cutting into the sentence."""
+    text, changed = sentence, False
+    for f in findings:
+        if f.replacement is None or not f.match:
+            continue
+        if f.replacement:
+            new = re.sub(rf"(?<![\w'’]){re.escape(f.match)}(?![\w'’])", f.replacement, text, count=1)
+        else:
+            new = remove_term(text, f.match)
+            if new is None:
+                return None
+        if new != text:
+            text, changed = new, True
+    return text if changed else None
+
+
+def _without_harmful_clauses(
+    sentence: str, facts: list[Fact], bank: Bank, formal: bool, clean: Callable[[str], bool]
+) -> tuple[str, bool] | None:
+    """The sentence without its clauses that hold no fact and read as harmful, when what is left stands as a
+    sentence and passes the tone check; and whether a bare refusal ("rules are rules") was among those left out."""
+    cuts = [0]
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if not any(_inside(sentence, f, m) for f in facts):
+            cuts += [m.start(), m.end()]
+    cuts.append(len(sentence))
+    clauses = [sentence[cuts[i] : cuts[i + 1]].strip(" ,;:—–….") for i in range(0, len(cuts), 2)]
+    clauses = [c for c in clauses if c]
+    if len(clauses) < 2:
+        return None
+    kept, refused = [], False
+    for clause in clauses:
+        if any(f.value in clause for f in facts):
+            kept.append(clause)
+            continue
+        as_sentence = capitalise(clause) + "."
+        if _BARE_REFUSAL.match(as_sentence):
+            refused = True
+        elif re.search(r"[\d>/@]", clause) or len(clause.split()) > 10 or (_well_formed(as_sentence) and clean(as_sentence)):
+            kept.append(clause)  # content (a number, a path, a long clause) is never cut
+    if not kept and refused and not facts:
+        return "", True  # nothing but a refusal and its harm: the caller says no plainly instead
+    if not kept or len(kept) == len(clauses):
+        return None
+    candidate = normalise(capitalise(", ".join(kept).rstrip(" .!?") + "."), bank, formal)
+    if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
+        return candidate, refused
+    return None
+
+
+def _inside(sentence: str, fact: Fact, m: re.Match[str]) -> bool:
+    at = sentence.find(fact.value)
+    return at >= 0 and at < m.end() and at + len(fact.value) > m.start()

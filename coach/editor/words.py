@@ -1,0 +1,96 @@
+"""Word-level normalisation inside one sentence: text-speak, missing apostrophes, casing, laughter at the
+edges, and (formal register) contractions written out. Whole words only; nothing is cut from the middle
+of a sentence except a swap the tone rules name (an address term such as "mate", with its comma)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from coach.editor.phrasebank import Bank
+
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF\uFE0F\u200D]+")
+# Chat drops the subject ("will update you soon"): the agent is the one who will.
+_DROPPED_SUBJECT = re.compile(r"^(will|can|have|just)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+_NEEDS_COMMA = frozenset({"well", "look", "listen", "so yeah"})  # verbs or adverbs too: removed only before a comma
+_CAPITAL_AFTER = re.compile(r"^([\"'“‘(]*)([a-z])")
+
+
+@lru_cache(maxsize=4)
+def _patterns(bank_id: int, words: tuple[tuple[str, str], ...], interjections: tuple[str, ...], ill_before: tuple[str, ...]):
+    word_re = re.compile(r"(?<![\w'’.@/-])(" + "|".join(re.escape(w) for w, _ in sorted(words, key=lambda kv: -len(kv[0]))) + r")(?![\w'’@/-])", re.IGNORECASE)
+    inter = "|".join(re.escape(i) for i in sorted(interjections, key=len, reverse=True))
+    edge_start = re.compile(rf"^(?:(?:{inter})(?![\w])[\s,!.]*)+", re.IGNORECASE)
+    edge_end = re.compile(rf"(?:[\s,]*(?<![\w])(?:{inter})(?![\w])[!.]*)+\s*(?=[.!?]*$)", re.IGNORECASE)
+    ill = re.compile(r"(?<![\w'’])ill(?=\s+(?:" + "|".join(map(re.escape, ill_before)) + r")\b)", re.IGNORECASE)
+    return word_re, edge_start, edge_end, ill
+
+
+def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
+    """The sentence with its words put right; the same text when nothing needed it."""
+    words = tuple(sorted(bank.words.items()))
+    word_re, edge_start, edge_end, ill = _patterns(id(bank), words, tuple(bank.interjections), tuple(bank.ill_before))
+    text = ill.sub("I'll", sentence)
+    text = word_re.sub(lambda m: _keep_case(m.group(1), bank.words[m.group(1).lower()], m.start() == 0), text)
+    stripped = edge_end.sub("", edge_start.sub("", text)).strip()
+    if stripped and re.search(r"\w", stripped):
+        text = stripped
+    text = _EMOJI.sub("", text).replace("  ", " ").strip() or text
+    for hedge in bank.hedges:
+        if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
+            text = remove_term(text, hedge) or text
+    text = re.sub(r"([!?])\1+", r"\1", text)
+    text = re.sub(r"!\s*\?|\?\s*!", "?", text)
+    opener = re.match(r"^(\w+)\b,?\s*", text)
+    if opener and opener.group(1).lower() in bank.openers:
+        value = bank.openers[opener.group(1).lower()]
+        rest = text[opener.end() :]
+        text = f"{value}, {rest}" if rest else f"{value}."
+    text = _DROPPED_SUBJECT.sub(lambda m: "I " + m.group(1).lower() + " ", text)
+    if formal:
+        text = _formal(text, bank)
+    if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text):
+        text += "."
+    return capitalise(text)
+
+
+def _keep_case(original: str, replacement: str, at_start: bool) -> str:
+    if replacement == "I" or replacement.startswith(("I'", "I ")):
+        return replacement
+    if original[:1].isupper() and at_start:
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def _formal(text: str, bank: Bank) -> str:
+    table = {k.lower(): v for k, v in bank.formal.items()}
+    pattern = re.compile(r"(?<![\w'’])(" + "|".join(re.escape(k).replace("'", "['’]") for k in sorted(table, key=len, reverse=True)) + r")(?![\w'’])", re.IGNORECASE)
+
+    def swap(m: re.Match[str]) -> str:
+        value = table[m.group(1).lower().replace("’", "'")]
+        return value[:1].upper() + value[1:] if m.group(1)[:1].isupper() else value
+
+    return pattern.sub(swap, text)
+
+
+def capitalise(text: str) -> str:
+    return _CAPITAL_AFTER.sub(lambda m: m.group(1) + m.group(2).upper(), text, count=1)
+
+
+def remove_term(sentence: str, term: str) -> str | None:
+    """The sentence without an address term or interjection ("mate", "hun", "lol") where it stands as its own
+    phrase: at either edge, or between commas. None when it is part of the sentence's grammar."""
+    t = re.escape(term)
+    for pattern, repl in (
+        (rf"^\s*{t}\s*,\s*", ""),
+        (rf",\s*{t}\s*(?=[.!?]*$)", ""),
+        (rf"\s+{t}\s*(?=[.!?]+$)", ""),
+        (rf",\s*{t}\s*,", ","),
+        (rf"(?<=\w)\s+{t}\s*,\s*", ", "),
+        (rf"^\s*{t}\s+(?=(?-i:[A-Z]))", ""),
+        *([(rf"^\s*{t}\s+(?=(?:i|we|you|it|the|your|our|this|that|there)\b)", "")] if term.lower() not in _NEEDS_COMMA else []),
+    ):
+        new, n = re.subn(pattern, repl, sentence, count=1, flags=re.IGNORECASE)
+        if n:
+            return capitalise(new.strip())
+    return None
