@@ -196,6 +196,8 @@ def _finite(text: str) -> bool:
         if i > 0 and _VERB_SUFFIX.match(word) and word not in _NOT_VERBS and word.endswith("ed"):
             if words[i - 1] not in _DETERMINERS and words[i - 1] not in ("been", "being", "be", "get", "got"):
                 return True
+    if any(w in ("please", "kindly") and i + 1 < len(words) and words[i + 1] in _IMPERATIVE for i, w in enumerate(words)):
+        return True  # "To process your refund, please send ..."
     start = 0
     while start < len(words) - 1 and words[start] in _OPENERS:
         start += 1

@@ -143,10 +143,32 @@ _LETTER_FIRST = re.compile(r"\\b[A-Za-z](?![?*+{])")  # a boundary, then a lette
 _BOUNDARY_AFTER_FIRST = r"(?<!\w.)"  # \b before a letter, read one character later
 
 
+# A line break inside a sentence (email drafts are wrapped at 70 to 110 columns) is no boundary: the line ends
+# on a word or a comma, and the next goes on in lowercase or a number, or the line ends on a word that cannot
+# end a sentence ("at", "the", "if").
+_SOFT_END = re.compile(r"[\w,%$£€]$")
+_CANNOT_END = re.compile(
+    r"\b(?:the|a|an|to|at|of|for|in|on|and|or|but|if|with|by|from|your|our|my|is|are|was|were|be|will|can|that|as|than|per|via|within|up|off)$",
+    re.IGNORECASE,
+)
+_CONTINUES = re.compile(r"[a-z0-9$£€(]")
+
+
+def _soft_wrap(text: str, at: int) -> bool:
+    """Whether the line break at `at` wraps a sentence rather than ending one."""
+    before = text[max(0, at - 40) : at].rstrip(" \t")
+    after = text[at + 1 : at + 2]
+    if not before or not after or after in "\n>-*•" or not _SOFT_END.search(before):
+        return False
+    return bool(_CONTINUES.match(after)) or bool(_CANNOT_END.search(before))
+
+
 def sentence_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
+        if m.group() == "\n" and _soft_wrap(text, m.start()):
+            continue
         if m.group() != "\n" and m.group().startswith(".") and _ends_with_abbreviation(text, m.start()):
             continue
         _append_trimmed(spans, text, start, m.end())

@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from coach.analysis import lint
+from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
-from coach.editor.opening import acknowledgement, greeting_name, history_line, other_name, relevant_history
+from coach.editor.opening import acknowledgement, detail_line, greeting_name, history_line, other_name, relevant_history
 from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
-from coach.editor.sentences import Outcome, decide, harm
+from coach.analysis.risk import RISK_CATEGORIES
+from coach.editor.sentences import HARM_LEVELS, Outcome, decide, harm
 from coach.editor.words import capitalise
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
+ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
 MAX_TONE_CHECKS = 40  # sentence re-checks per draft; past this, a harmful sentence is flagged, not reworded
 
 
@@ -92,8 +96,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         if outcome.action in ("keep", "normalise"):
             asked = _asks_again(outcome.text, given)
             if asked:
-                outcome = Outcome("drop", "", f"Removed a request for {asked}: the customer already gave it.", ["reference-history"]) \
-                    if not facts and _only_request(outcome.text) else Outcome("flag", sentence.text, f"Needs your words: this asks again for {asked}, which the customer already gave.", ["reference-history"])  # fmt: skip
+                outcome = _not_again(outcome.text, asked, facts, checks)
         if outcome.refusal:
             refused_at = len(pieces)
         pieces.append(_sentence_piece(sentence, outcome))
@@ -115,10 +118,20 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         if after is not None:
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
-    opening = _opening(request, analysis, layout, bank, register, seed, layout.body_text())
+    opening = _opening(request, analysis, layout, bank, register, seed, layout.body_text(), checks)
     greeting = _greeting(request, layout, bank, register)
-    result = _compose(draft, layout, greeting, opening, pieces, _signoff(layout, draft, bank, register, negative, pleasantry), register)
-    return result
+    signoff = _signoff(layout, draft, bank, register, negative, pleasantry)
+    # The additions stay in proportion to the draft and within the request's word limit; the first ones
+    # (the acknowledgement, then history, then a detail) are the last to go.
+    own = len(draft.split()) - sum(len(draft[s:e].split()) for s, e in layout.protected)  # the draft's words, quotes aside
+    budget = max(ADDITIONS_MIN, round(ADDITIONS_SHARE * own))
+    while opening:
+        added = sum(len(c.after.split()) for c in opening)
+        result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register)
+        if added <= budget and len(result.text.split()) <= request.word_limit:
+            return result
+        opening = opening[:-1]
+    return _compose(draft, layout, greeting, opening, pieces, signoff, register)
 
 
 # --- sentences -------------------------------------------------------------------------------------------
@@ -135,6 +148,16 @@ class _ToneCheck:
             return False
         self.used += 1
         return not harm(lint(text, self.context, learned=self.learned))
+
+    def line(self, text: str) -> bool:
+        """An added line reads clean: no risk finding at all, curt included (it is ours, so we can choose)."""
+        return _added_line_clean(text, self.context.channel.value, self.learned)
+
+
+@lru_cache(maxsize=2048)
+def _added_line_clean(text: str, channel: str, learned: bool | None) -> bool:
+    findings = lint(text, Context(channel=channel), learned=learned)
+    return not any(f.category in RISK_CATEGORIES and f.level in HARM_LEVELS for f in findings)
 
 
 def _within(findings: list[Finding], sentence: Sentence) -> list[Finding]:
@@ -213,6 +236,20 @@ def _asks_again(sentence: str, given: set[str]) -> str | None:
     return None
 
 
+def _not_again(sentence: str, asked: str, facts: list[Fact], clean) -> Outcome:
+    """A sentence that asks for `asked`, which the customer already gave: dropped when that is all it asks,
+    the item taken out of a list of requests ("your order number and proof of postage"), else flagged."""
+    reason = f"Removed a request for {asked}: the customer already gave it."
+    if not facts and _only_request(sentence):
+        return Outcome("drop", "", reason, ["reference-history"])
+    item = _ITEMS[asked].pattern
+    for pattern in (rf"(?:your |the |a )?(?:{item})\s*(?:,|and)\s+", rf"\s*(?:,|and)\s+(?:your |the |a )?(?:{item})(?=[\s.,;!?]|$)"):
+        shorter = re.sub(pattern, " " if pattern.startswith("\\s") else "", sentence, count=1, flags=re.I).replace("  ", " ")
+        if shorter != sentence and problem(shorter) is None and all(f.value in shorter for f in facts) and clean(shorter):
+            return Outcome("replace", shorter, reason, ["reference-history"])
+    return Outcome("flag", sentence, f"Needs your words: this asks again for {asked}, which the customer already gave.", ["reference-history"])
+
+
 def _only_request(sentence: str) -> bool:
     """The sentence asks for one thing only (no "and", no second request)."""
     return not re.search(r"\band\b|,", sentence)
@@ -221,16 +258,22 @@ def _only_request(sentence: str) -> bool:
 # --- opening, greeting, sign-off ------------------------------------------------------------------------------
 
 
-def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: Bank, register: str, seed: int, body: str) -> list[Change]:
+def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: Bank, register: str, seed: int, body: str,
+             clean: _ToneCheck) -> list[Change]:  # fmt: skip
     context = request.context
     lines: list[Change] = []
-    ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed)
+    ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed, clean.line)
     if ack:
         lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
-    for item in relevant_history(context, request.draft, bank)[:1]:
+    for item in relevant_history(context, request.draft, bank):
         line = history_line(item, request.draft, context, bank, register, seed)
-        if line:
+        if line and clean.line(line):
             lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
+            break
+    detail = detail_line(context.customer_message or "", request.draft, bank, register, seed)
+    if detail and clean.line(detail) and not (analysis.emotions and detail.startswith("Congratulations") and
+                                             {e.name for e in analysis.emotions} & {"anger", "frustration", "sadness"}):  # fmt: skip
+        lines.append(Change(kind="added", after=detail, reason="Named a detail the customer gave us, so they know it was read.", cites=["genuine-interest"]))
     return lines
 
 

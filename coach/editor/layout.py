@@ -164,7 +164,7 @@ def _split(draft: str, start: int, end: int, paragraph: int) -> list[Sentence]:
         if _ABBREVIATION.search(before) or not before.strip():
             continue
         nxt = draft[start + m.end() : start + m.end() + 1]
-        if re.search(r"\bno\.$", before, re.I) and (nxt.isdigit() or nxt == "#"):
+        if re.search(r"\bno\.$", before, re.I) and re.match(r"#|\S*\d", draft[start + m.end() : start + m.end() + 20]):
             continue  # "order no. 4471"
         _add(out, draft, piece_start, cut, paragraph)
         piece_start = start + m.end()

@@ -40,6 +40,8 @@ _REFERS_TO_CONTACT = re.compile(
     r"I\s+can\s+see\s+(?:that\s+)?you(?:'ve|\s+have)?\s+(?:contacted|called|been\s+in\s+touch))\b",
     re.I,
 )
+SURE = 0.7  # the learned emotion model's score that is enough on its own
+GIST_WORDS = 10  # a longer first clause is cut at a comma, or not named
 _KEY_FACTS = ("order", "ticket", "tracking", "reference", "product_code")
 
 
@@ -97,14 +99,21 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
     return found
 
 
-def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank: Bank, register: str, seed: int) -> str | None:
+def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank: Bank, register: str, seed: int,
+                    clean=lambda text: True) -> str | None:  # fmt: skip
     """One line naming what the customer said, or None when none is wanted."""
+    # An emotion the customer's own words show (a lexicon cue), or one the model is sure of: an acknowledgement
+    # of a feeling the customer did not show reads as a template.
+    # A situation named in the message (a delay, a repeat contact, damage) is evidence enough.
     felt = [e for e in emotions if e.name in NEGATIVE or e.name == "gratitude"]
     if not felt or not message:
         return None
     if any(acknowledged(e.name, draft_body) for e in felt):
         return None
     key = situation(message, bank, felt)
+    if key == "general":
+        felt = [e for e in felt if e.cues or e.score >= SURE]
+        key = situation(message, bank, felt) if felt else None
     if key is None:
         return None
     filled = slots(message, bank)
@@ -116,8 +125,13 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
         if entry.apology and apologised:
             continue
         usable = [v for v in entry.variants(register) if all(s in filled for s in re.findall(r"\{(\w+)\}", v))]
-        if usable:
-            return pick(usable, seed).format(**filled)
+        if not usable:
+            continue
+        first = seed % len(usable)
+        for variant in usable[first:] + usable[:first]:  # the seeded choice, then the others
+            line = variant.format(**filled)
+            if clean(line):  # a filled slot can change how a line reads ("your meter isn't right")
+                return line
     return None
 
 
@@ -143,7 +157,12 @@ def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInter
             relevant.append(item)
     if not relevant and message and re.search(bank.refers_back, message, re.I):
         relevant = [item for item in history[:1] if not private(item.note)]
-    return relevant
+    # most informative first: a note that names the same order or reference, then one with a usable gist
+    def rank(item: PastInteraction) -> tuple[int, int]:
+        shares_key = bool({f.normal for f in extract_facts(item.note, context.locale) if f.kind in _KEY_FACTS} & keys)
+        return (0 if shares_key else 1, 0 if _gist(item.note) else 1)
+
+    return sorted(relevant, key=rank)
 
 
 def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank, register: str, seed: int) -> str | None:
@@ -151,7 +170,7 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
     if _mentions(draft, item, context):
         return None
     gist = _gist(item.note)
-    if gist is None or _conflicts(gist, draft, context) or _INSTRUCTION.search(item.note):
+    if gist is None or _INSTRUCTION.search(item.note):
         return None
     if item.date:
         template = pick(bank.history[register], seed)
@@ -163,9 +182,7 @@ def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:
     lowered = draft.lower()
     if item.date and {f.normal for f in extract_facts(draft, context.locale) if f.kind == "date"} & {item.date.isoformat()}:
         return True
-    if _REFERS_TO_CONTACT.search(draft):
-        return True  # "as I said last time", "following your call"
-    return len(_content(lowered) & _content(item.note)) >= 3
+    return bool(_REFERS_TO_CONTACT.search(draft))  # "as I said last time", "following your call"
 
 
 _INSTRUCTION = re.compile(
@@ -173,33 +190,32 @@ _INSTRUCTION = re.compile(
 )
 
 
-def _conflicts(gist: str, draft: str, context: Context) -> bool:
-    """The gist names an order, ticket or reference of a kind the draft names differently: the note may be
-    about another order, or be an attempt to swap one; either way the reply does not repeat it."""
-    ours: dict[str, set[str]] = {}
-    for fact in extract_facts(f"{draft}\n{context.customer_message or ''}", context.locale):
-        ours.setdefault(fact.kind, set()).add(fact.normal)
-    return any(f.kind in _KEY_FACTS and f.kind in ours and f.normal not in ours[f.kind] for f in extract_facts(gist, context.locale))
-
-
 def _gist(note: str) -> str | None:
-    first = re.split(r"(?<=[.!?;])\s+", note.strip(), maxsplit=1)[0].strip().rstrip(".;!")
-    words = first.split()
-    if len(words) > 16:
-        cut = first.rfind(",", 0, len(" ".join(words[:16])))
-        if cut < 10:
+    """The note's first clause in its own words, from the customer's side ("Tenant reported mould" -> "you
+    reported mould"), cut at a natural break to at most GIST_WORDS words; None when nothing short and safe is left."""
+    first = re.split(r"(?<=[.!?;])\s+|;\s*", note.strip(), maxsplit=1)[0].strip().rstrip(".;!")
+    if len(first.split()) > GIST_WORDS:
+        breaks = [m.start() for m in re.finditer(r"\s*[,:(]|\s+(?:for|because|as|after|but|and)\s", first) if len(first[: m.start()].split()) >= 3]
+        fitting = [b for b in breaks if len(first[:b].split()) <= GIST_WORDS]
+        if not fitting:
             return None
-        first = first[:cut]
+        first = first[: fitting[-1]]
     commitments = find_commitments(first)
     if commitments:
         first = first[: commitments[0].start].rstrip(" ,;:-–—")
-        if len(first.split()) < 3:
-            return None
-    if not first or re.search(r"[\[\]{}<>]", first):
+    first = first.strip(" ,;:-–—(")
+    if len(first.split()) < 2 or re.search(r"[\[\]{}<>]", first) or first.count("(") != first.count(")"):
         return None
+    first = _ROLE_NOUN.sub("you ", first, count=1)
     if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
         first = first[0].lower() + first[1:]
+    if _THIN.match(first):
+        return None  # "customer called": says nothing the reply can use
     return first
+
+
+_ROLE_NOUN = re.compile(r"^(?:the\s+)?(?:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|[a-z]+t\b|sent|made|gave|paid|rang|told|said|spoke|wrote)", re.I)
+_THIN = re.compile(r"^(?:you|they|he|she)\s+(?:called|phoned|rang|emailed|chased|wrote|contacted us|got in touch)(?:\s+again)?$", re.I)
 
 
 def _date(day: dt.date, locale: str, bank: Bank) -> str:
@@ -210,3 +226,21 @@ def _date(day: dt.date, locale: str, bank: Bank) -> str:
 def _content(text: str) -> set[str]:
     stop = load_personal_lexicon().stopwords
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in _CONTENT.findall(text.lower()) if w not in stop}
+
+
+def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) -> str | None:
+    """One line naming a detail the customer gave (loyalty, an occasion, a life event) that the draft does not."""
+    if not message:
+        return None
+    lowered = draft.lower()
+    for pattern, event in bank.life_events.items():
+        if re.search(pattern, message, re.I) and not re.search(pattern, draft, re.I) and "congratulat" not in lowered:
+            return getattr(event, register)
+    loyalty = re.search(bank.loyalty.pattern, message, re.I)
+    if loyalty and (not bank.loyalty.requires or re.search(bank.loyalty.requires, message, re.I)) and loyalty.group("span").lower() not in lowered:
+        return pick(getattr(bank.loyalty, register), seed).format(span=loyalty.group("span"))
+    occasion = re.search(bank.occasion.pattern, message, re.I)
+    if occasion and occasion.group("event").split()[-1].lower() not in lowered:
+        event = re.sub(r"^(?:my|our)\s+", "", occasion.group("event"), flags=re.I)
+        return pick(getattr(bank.occasion, register), seed).format(event=event)
+    return None

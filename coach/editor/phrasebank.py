@@ -44,6 +44,21 @@ class Placeholder(BaseModel):
     chat: str
 
 
+class Detail(BaseModel):
+    pattern: str
+    requires: str | None = None
+    formal: list[str]
+    neutral: list[str]
+    chat: list[str]
+
+
+class LifeEvent(BaseModel):
+    event: str
+    formal: str
+    neutral: str
+    chat: str
+
+
 class Bank(BaseModel):
     things: list[str]
     situations: dict[str, Situation]
@@ -66,6 +81,9 @@ class Bank(BaseModel):
     hedges: list[str] = Field(default_factory=list)
     ill_before: list[str]
     formal: dict[str, str]
+    loyalty: Detail
+    occasion: Detail
+    life_events: dict[str, LifeEvent]
 
     def cue_pattern(self, situation: str) -> re.Pattern[str] | None:
         return _cue_pattern(tuple(self.situations[situation].cues))

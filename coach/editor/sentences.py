@@ -32,7 +32,7 @@ ACT_ON = RISK_CATEGORIES - {"curt"}
 
 _ROLES: list[tuple[str, re.Pattern[str]]] = [
     ("question", re.compile(r"\?\s*$")),
-    ("pleasantry", re.compile(r"^(?:have a (?:great|good|nice|lovely|wonderful)|enjoy\b|hope (?:this|that) helps|hope you|take care|cheers)", re.I)),
+    ("pleasantry", re.compile(r"^(?:have a (?:great|good|nice|lovely|wonderful)|enjoy\b|(?:i )?hope (?:this|that) (?:helps|email finds)|(?:i )?hope you(?:'re| are)? (?:well|having|doing)|take care|cheers)", re.I)),
     ("acknowledgement", re.compile(r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|very\s+|really\s+)?sorry|sorry\b|(?:my|our)?\s*apologies|i apologi[sz]e|i understand|i can see why|thank(?:s| you))", re.I)),
     ("refusal", re.compile(r"\b(?:can'?t|cannot|can not|unable|not able|won'?t be able|no longer|not possible|not eligible|declined|rules are rules|policy is policy|computer says no|it is what it is|nothing (?:else |more )?(?:i|we) can do)\b|^no\b[.!]?", re.I)),
     ("filler", re.compile(r"^(?:anyway|anyhow|just so you know|to be honest|honestly|as i said|as mentioned|as i already said|fyi|for what it'?s worth)\b", re.I)),
@@ -40,7 +40,7 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 ]
 _BARE_REFUSAL = re.compile(
     r"^(?:no|nope|rules are rules|policy is policy|computer says no|it is what it is|that'?s (?:just )?(?:how it is|the policy|the rule)|"
-    r"(?:there'?s )?nothing (?:else |more )?(?:i|we) can do(?: (?:about it|here|from here))?|(?:(?:i|we) )?can'?t do anything(?: more| else)?(?: about it)?|"
+    r"no exceptions?|(?:there'?s )?nothing (?:else |more )?(?:i|we) can do(?:\s+[\w']+){0,4}|(?:(?:i|we) )?can'?t do anything(?: more| else)?(?: about it)?|"
     r"(?:my|our) hands are tied)\s*[.!]*$",
     re.I,
 )
@@ -57,7 +57,17 @@ class Outcome:
     fallback: str = ""  # for a drop: the sentence with its safe word fixes, kept and flagged if every sentence would go
 
 
+# A retort to how the customer wrote: never content, always dropped.
+_RETORT = re.compile(
+    r"\b(?:shouting|threatening|swearing|rudeness|being rude|calling us \w+|that (?:kind of )?language|(?:the|your) attitude|"
+    r"don'?t shout|no need to shout|no need for (?:that|the)|crying about it)\b",
+    re.I,
+)
+
+
 def role(sentence: str, findings: list[Finding]) -> str:
+    if _RETORT.search(sentence):
+        return "retort"
     if any(f.category == "blaming" for f in findings):
         return "blame"
     for name, pattern in _ROLES:
@@ -66,8 +76,25 @@ def role(sentence: str, findings: list[Finding]) -> str:
     return "answer"
 
 
+MODEL_MIN_P = 0.3  # below this the learned model's warning is too weak to flag for the agent
+_P = re.compile(r"\(model, p=([\d.]+)\)")
+
+
+def model_p(finding: Finding) -> float | None:
+    """The learned model's probability for its finding; None for a rule's."""
+    if not finding.rule.startswith("tone-model."):
+        return None
+    m = _P.search(finding.message)
+    return float(m.group(1)) if m else 1.0
+
+
 def harm(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.category in ACT_ON and f.level in HARM_LEVELS]
+
+
+def _weak(findings: list[Finding]) -> bool:
+    """Only the learned model saw harm, and only weakly: not worth the agent's attention."""
+    return all((model_p(f) or 1.0) < MODEL_MIN_P for f in findings)
 
 
 def decide(
@@ -117,11 +144,16 @@ def decide(
         return Outcome("replace", text, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites, refusal=refused)
     if not facts and _droppable(sentence, harmful):
         if kind in ("refusal", "question") and not _blames(harmful):
+            if _weak(harmful):
+                return Outcome("keep", sentence)
             return Outcome("flag", fixed, f"Needs your words: {why}.", cites)
         return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites,
                        fallback=base if _well_formed(base) else sentence)  # fmt: skip
     kept = fixed if _same_facts(sentence, fixed, facts) else sentence
-    return Outcome("flag", kept, f"Needs your words: {why}. It holds facts, so it was not changed.", cites)
+    if _weak(harmful):
+        return Outcome("normalise" if kept != sentence else "keep", kept, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
+    holds = "facts" if facts else "content the customer may need"
+    return Outcome("flag", kept, f"Needs your words: {why}. It holds {holds}, so it was not changed.", cites)
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
@@ -129,8 +161,15 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     learned model alone did, the sentence is short."""
     if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence):
         return False  # a number is content; a next step is the agent's promise to keep
+    kind = role(sentence, harmful)
+    if kind in ("retort", "pleasantry"):
+        return True
+    if kind == "question" and any(f.category in ("overreach", "therapy") for f in harmful):
+        return True  # a prying question asks for nothing the reply needs
     if any(not f.rule.startswith("tone-model.") for f in harmful):
         return True
+    if any(f.category in ("therapy", "over-familiar") and (model_p(f) or 0) >= 0.8 for f in harmful):
+        return True  # the model is sure, and therapy talk carries nothing the customer needs
     # The learned model alone: drop only a short sentence, or therapy talk, flippancy or familiarity; longer
     # sentences the model doubts are the agent's to reword (it is wrong more often on those).
     words = len(sentence.split())
