@@ -205,7 +205,38 @@ def _check_emotion(doc: Document, emotions: list[Emotion], findings: list[Findin
     names = ", ".join(e.name for e in emotions)
     if missed:
         return _failed(EMOTION, f"Not acknowledged: {', '.join(e.name for e in missed)} (detected: {names}).")
-    return _passed(EMOTION, f"Acknowledges what the customer feels ({names}).")
+    if doc.customer_words and not _names_what_they_said(doc):
+        return _partial(EMOTION, f"Acknowledges the feeling ({names}), but with a generic line: name what the customer said.")
+    return _passed(EMOTION, f"Acknowledges what the customer feels ({names}), in their terms.")
+
+
+# Words every acknowledgement has; sharing one of these with the message is not naming what the customer said.
+_ACK_WORDS = frozenset(
+    "sorry apologise apologize apologies understand understandable frustrating frustrated frustration worrying worried "
+    "worry concern concerned upsetting upset really truly experience trouble hassle caused feel feels feeling hear "
+    "know this that your about with have been such".split()
+)
+
+
+def _names_what_they_said(doc: Document) -> bool:
+    """A sentence of the reply that acknowledges (sorry, understand, thank you) and shares a content word with the
+    customer's message ("I'm sorry the engineer didn't arrive again"), not only the feeling ("I understand how
+    frustrating this is")."""
+    ack_words = {_stem(w) for w in _ACK_WORDS}
+    message = {_stem(w) for w in _CONTENT_WORD.findall(doc.customer_words.lower())} - ack_words
+    for span in doc.sentences:
+        sentence = doc.masked[span.start : span.end].lower()
+        if not _ACKNOWLEDGING.search(sentence):
+            continue
+        if ({_stem(w) for w in _CONTENT_WORD.findall(sentence)} - ack_words) & message:
+            return True
+        if _COUNT_WORDS.search(sentence):
+            return True  # "the second time", "again": the repeat the customer told us about
+    return False
+
+
+_ACKNOWLEDGING = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|understand|thank(?:s| you)|condolences|congratulations)\b")
+_COUNT_WORDS = re.compile(r"\b(?:second|third|fourth|fifth|again|twice)\b")
 
 
 def _adjective(emotion: str) -> str:
@@ -221,14 +252,14 @@ def _check_history(doc: Document, lex: PersonalLexicon, findings: list[Finding])
     if not relevant:
         return _na(HISTORY, "No past interaction looks relevant to this message.")
     marker = lex.history_reference.search(doc.masked)
-    if marker:
-        return _passed(HISTORY, f'Refers back to earlier contact ("{marker.group()}").')
     draft_words = _content_words(doc.masked.lower(), lex)
     draft_dates = {f.normal for f in extract_facts(doc.masked, doc.context.locale) if f.kind == "date"}
     for item in relevant:
         shared = draft_words & _content_words(item.note.lower(), lex)
         if len(shared) >= 2 or (item.date and item.date.isoformat() in draft_dates):
             return _passed(HISTORY, f"Mentions the earlier contact ({', '.join(sorted(shared)) or item.date}).")
+    if marker:  # "again", "last time": it remembers, but says nothing of what happened
+        return _partial(HISTORY, f'Refers back to earlier contact ("{marker.group()}") without naming it: give its date or what it was about.')
     item = relevant[0]
     when = f"{item.date.isoformat()}: " if item.date else ""
     message = f'An earlier contact looks relevant ("{when}{item.note}"); mention it so the customer need not repeat themselves.'
@@ -298,6 +329,12 @@ def _check_templates(rule_findings: list[Finding]) -> PersonalCheck:
 
 def _passed(check: _Check, detail: str) -> PersonalCheck:
     return PersonalCheck(id=check.id, applicable=True, passed=True, points=check.points, max_points=check.points,
+                         detail=detail, card=check.card)  # fmt: skip
+
+
+def _partial(check: _Check, detail: str) -> PersonalCheck:
+    """Applies and is met, but only in a generic way: half the points."""
+    return PersonalCheck(id=check.id, applicable=True, passed=True, points=check.points // 2, max_points=check.points,
                          detail=detail, card=check.card)  # fmt: skip
 
 

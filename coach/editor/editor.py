@@ -390,6 +390,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
         record(change, start)
         lead = False
     dropped_before = False
+    wrote_body = False
     for piece in body_pieces:
         if piece.start > at:
             gap = draft[at : piece.start]
@@ -402,7 +403,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
             piece.flag.start, piece.flag.end = length, length + len(piece.text)
             flags.append(piece.flag)
         text = piece.text
-        if text and out and out[-1].endswith(" ") and _greeting_inline(out) and not opening and piece is body_pieces[0]:
+        if text and _greeting_inline(out) and not opening and not wrote_body:
             text = _lower_after_greeting(text)
             if piece.change is None and text != piece.text:
                 piece.change = Change(kind="replaced", before=piece.text, after=text, reason="Ran the first sentence on from the greeting.", cites=[], draft_span=(piece.start, piece.end))
@@ -412,6 +413,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
             piece.change.after = text if piece.change.after or text else ""
             record(piece.change, start)
         dropped_before = not text
+        wrote_body = wrote_body or bool(text)
         at = max(at, piece.end)
 
     # 3. the tail: sign-off, quoted lines, signature
@@ -434,8 +436,9 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
 
 
 def _greeting_inline(out: list[str]) -> bool:
-    tail = "".join(out[-2:])
-    return bool(re.search(r",\s$", tail)) and "\n" not in tail.rstrip()[-40:]
+    """The text so far ends with a greeting that the next words run on from ("Hi Rosa, ")."""
+    tail = "".join(out[-6:])
+    return bool(re.search(r",[ \t]*$", tail)) and "\n" not in tail.rstrip()[-40:]
 
 
 _KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z])")

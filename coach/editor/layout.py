@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from coach.analysis.regions import protected_regions
 
 GREETING_WORDS = (
-    r"(?:hi|hello|hey|hiya|heya|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy)"
+    r"(?:hi|hello|hey|hiya|heya|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy|alright|oi|sup)"
 )
 _GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>[^\n.!?]{{0,60}}?)\s*(?P<end>[,!:]|—|-|\.|$)", re.IGNORECASE)
 _GREETING_LINE = re.compile(rf"^\s*{GREETING_WORDS}\b[^\n]{{0,60}}$", re.IGNORECASE)

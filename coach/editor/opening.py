@@ -27,6 +27,7 @@ from coach.schemas import Context, Emotion, PastInteraction
 
 _ORDINALS = {"second": "second", "2nd": "second", "twice": "second", "third": "third", "3rd": "third", "three": "third",
              "fourth": "fourth", "4th": "fourth", "four": "fourth", "fifth": "fifth", "5th": "fifth", "five": "fifth"}  # fmt: skip
+_RANK = ["second", "third", "fourth", "fifth"]
 _COUNT = re.compile(r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+time\b|\b(twice)\b|\b(three|four|five)\s+times\b", re.I)
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
@@ -90,9 +91,9 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
     thing = re.search(rf"\bmy\s+(?:new\s+|last\s+|latest\s+|recent\s+|online\s+)?({things})\b", message, re.I)
     if thing:
         found["thing"] = thing.group(1).lower()
-    count = _COUNT.search(message)
-    if count:
-        found["count"] = _ORDINALS[(count.group(1) or count.group(2) or count.group(3)).lower()]
+    counts = [_ORDINALS[(m.group(1) or m.group(2) or m.group(3)).lower()] for m in _COUNT.finditer(message)]
+    if counts:  # "second time ... no, third": the highest the customer names
+        found["count"] = max(counts, key=_RANK.index)
     relation = _RELATION.search(message)
     if relation and re.search(r"passed away|died|lost my|funeral|bereave", message, re.I):
         found["relation"] = relation.group(1).lower()
@@ -108,8 +109,8 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
     felt = [e for e in emotions if e.name in NEGATIVE or e.name == "gratitude"]
     if not felt or not message:
         return None
-    if any(acknowledged(e.name, draft_body) for e in felt):
-        return None
+    if any(acknowledged(e.name, draft_body) for e in felt) or (_APOLOGY.search(draft_body) and names_negative(felt)):
+        return None  # the draft acknowledges already; a second line on top of its apology reads as a template
     key = situation(message, bank, felt)
     if key == "general":
         felt = [e for e in felt if e.cues or e.score >= SURE]
@@ -133,6 +134,10 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
             if clean(line):  # a filled slot can change how a line reads ("your meter isn't right")
                 return line
     return None
+
+
+def names_negative(emotions: list[Emotion]) -> bool:
+    return any(e.name in NEGATIVE for e in emotions)
 
 
 def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInteraction]:
@@ -169,13 +174,15 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
     """The line naming `item`, or None when the draft already refers to it or no gist can be given safely."""
     if _mentions(draft, item, context):
         return None
+    if context.channel.value == "social" or _INSTRUCTION.search(item.note):
+        return None  # a public reply names no private history; a note that gives orders is not repeated
+    if not item.date:
+        return pick(bank.undated[register], seed)
+    date = _date(item.date, context.locale, bank)
     gist = _gist(item.note)
-    if gist is None or _INSTRUCTION.search(item.note):
-        return None
-    if item.date:
-        template = pick(bank.history[register], seed)
-        return template.format(date=_date(item.date, context.locale, bank), gist=gist)
-    return pick(bank.undated[register], seed).format(gist=gist)
+    if gist is None or not gist.startswith(("you ", "your ")) or _PERSONAL_DATA.search(gist):
+        return pick(bank.dated_plain[register], seed).format(date=date)
+    return pick(bank.history[register], seed).format(date=date, gist=gist)
 
 
 def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:
@@ -207,6 +214,7 @@ def _gist(note: str) -> str | None:
     if len(first.split()) < 2 or re.search(r"[\[\]{}<>]", first) or first.count("(") != first.count(")"):
         return None
     first = _ROLE_NOUN.sub("you ", first, count=1)
+    first = _PASSIVE.sub(lambda m: f"your {m.group('thing').lower()}{m.group('ref') or ''} was {m.group('done')}", first, count=1)
     if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
         first = first[0].lower() + first[1:]
     if _THIN.match(first):
@@ -214,7 +222,16 @@ def _gist(note: str) -> str | None:
     return first
 
 
-_ROLE_NOUN = re.compile(r"^(?:the\s+)?(?:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|[a-z]+t\b|sent|made|gave|paid|rang|told|said|spoke|wrote)", re.I)
+_ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b)")
+# An address, a phone number or an email in a note stays out of a reply.
+# "Order #48213 delayed at depot" -> "your order #48213 was delayed at depot"
+_PASSIVE = re.compile(
+    r"^(?P<thing>(?i:order|parcel|package|claim|booking|return label|return|refund|ticket|visit|engineer visit|appointment|invoice|card|"
+    r"replacement|repair|application|payment|complaint|request|case))(?P<ref>\s+#?[A-Z0-9][\w-]*\d[\w-]*)?\s+"
+    r"(?P<done>(?:issued|delayed|booked|sent|raised|lodged|opened|cancelled|received|marked|rebooked|approved|declined|returned|"
+    r"refunded|delivered|restored|reported|escalated|dispatched|shipped|logged|closed|updated|processed|collected)\b)"
+)
+_PERSONAL_DATA = re.compile(r"\b\d+[A-Za-z]?\s+[A-Z][a-z]+\s+(?:St|Street|Rd|Road|Ave|Avenue|Lane|Close|Row|Way|Drive|Court|Place|Crescent)\b|@|\+?\d[\d ]{8,}\d")
 _THIN = re.compile(r"^(?:you|they|he|she)\s+(?:called|phoned|rang|emailed|chased|wrote|contacted us|got in touch)(?:\s+again)?$", re.I)
 
 

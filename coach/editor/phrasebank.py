@@ -71,6 +71,7 @@ class Bank(BaseModel):
     pleasantries: list[str]
     titles: list[str]
     history: dict[str, list[str]]
+    dated_plain: dict[str, list[str]]
     undated: dict[str, list[str]]
     date_formats: dict[str, str]
     sensitive: list[str]

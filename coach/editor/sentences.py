@@ -65,9 +65,20 @@ _RETORT = re.compile(
 )
 
 
+# Telling the customer what they should have done: blame whatever the tone check says.
+_LECTURE = re.compile(
+    r"\b(?:next time|in future|before contacting us|before reporting|you should have|you needed to|you need(?:ed)? to have|"
+    r"you could have|you could order earlier|if you(?:'d| had) (?:read|checked|looked)|(?:read|check) (?:the|our) (?:faq|terms|website) before|"
+    r"properly|be (?:more )?careful|you probably|that'?s on you|your (?:own )?fault|not (?:really )?(?:on us|our (?:fault|problem)))\b",
+    re.I,
+)
+
+
 def role(sentence: str, findings: list[Finding]) -> str:
     if _RETORT.search(sentence):
         return "retort"
+    if _LECTURE.search(sentence) and not sentence.rstrip().endswith("?"):
+        return "blame"
     if any(f.category == "blaming" for f in findings):
         return "blame"
     for name, pattern in _ROLES:
@@ -135,15 +146,18 @@ def decide(
     kind = role(sentence, harmful)
     if kind == "acknowledgement" and all(f.rule.startswith("tone-model.") for f in harmful):
         return Outcome("keep", sentence)  # an apology the model alone doubts is the agent's to keep
-    trimmed = _without_harmful_clauses(base, facts, bank, formal, clean)
-    if trimmed == ("", True):
+    trimmed = _without_harmful_clauses(base, facts, bank, formal, clean, findings)
+    if trimmed is not None and trimmed[0] == "":
         line = pick(bank.refusal[register], seed, sentence)
         return Outcome("replace", line, f"A refusal that shuts the door: {why}.", [*cites, "no-flat-no"], refusal=True)
-    if trimmed is not None:
-        text, refused = trimmed
+    if trimmed is not None and trimmed[2]:
+        text, refused, _ = trimmed
         return Outcome("replace", text, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites, refusal=refused)
+    if trimmed is not None:  # the named harm is gone, but the rest still reads badly: the agent's words are needed
+        return Outcome("flag", trimmed[0], f"Needs your words: left out the part that {_verb(harmful)}; the rest still needs rewording.", cites)
     if not facts and _droppable(sentence, harmful):
-        if kind in ("refusal", "question") and not _blames(harmful):
+        prying = kind == "question" and any(f.category in ("overreach", "therapy") for f in harmful)
+        if kind in ("refusal", "question") and not _blames(harmful) and not prying:
             if _weak(harmful):
                 return Outcome("keep", sentence)
             return Outcome("flag", fixed, f"Needs your words: {why}.", cites)
@@ -162,12 +176,12 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence):
         return False  # a number is content; a next step is the agent's promise to keep
     kind = role(sentence, harmful)
-    if kind in ("retort", "pleasantry"):
+    if kind in ("retort", "pleasantry") or _LECTURE.search(sentence):
         return True
     if kind == "question" and any(f.category in ("overreach", "therapy") for f in harmful):
         return True  # a prying question asks for nothing the reply needs
-    if any(not f.rule.startswith("tone-model.") for f in harmful):
-        return True
+    if any(not f.rule.startswith("tone-model.") for f in harmful) and (len(sentence.split()) <= 12 or kind in ("blame", "filler")):
+        return True  # a long sentence a rule flags still says something: it is reworded or flagged, not dropped
     if any(f.category in ("therapy", "over-familiar") and (model_p(f) or 0) >= 0.8 for f in harmful):
         return True  # the model is sure, and therapy talk carries nothing the customer needs
     # The learned model alone: drop only a short sentence, or therapy talk, flippancy or familiarity; longer
@@ -215,9 +229,17 @@ def _swap(sentence: str, findings: list[Finding]) -> str | None:
     return text if changed else None
 
 
+def _named_harm(clause: str, findings: list[Finding]) -> bool:
+    """A rule's match lies in the clause, or the clause lectures or retorts."""
+    lowered = clause.lower()
+    if _LECTURE.search(clause) or _RETORT.search(clause):
+        return True
+    return any(not f.rule.startswith("tone-model.") and f.match and f.match.lower() in lowered for f in findings)
+
+
 def _without_harmful_clauses(
-    sentence: str, facts: list[Fact], bank: Bank, formal: bool, clean: Callable[[str], bool]
-) -> tuple[str, bool] | None:
+    sentence: str, facts: list[Fact], bank: Bank, formal: bool, clean: Callable[[str], bool], findings: list[Finding] = ()
+) -> tuple[str, bool, bool] | None:
     """The sentence without its clauses that hold no fact and read as harmful, when what is left stands as a
     sentence and passes the tone check; and whether a bare refusal ("rules are rules") was among those left out."""
     cuts = [0]
@@ -237,15 +259,15 @@ def _without_harmful_clauses(
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
-        elif re.search(r"[\d>/@]", clause) or len(clause.split()) > 10 or (_well_formed(as_sentence) and clean(as_sentence)):
-            kept.append(clause)  # content (a number, a path, a long clause) is never cut
+        elif re.search(r"[\d>/@]", clause) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
+            kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
     if not kept and refused and not facts:
-        return "", True  # nothing but a refusal and its harm: the caller says no plainly instead
+        return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
     if not kept or len(kept) == len(clauses):
         return None
     candidate = normalise(capitalise(", ".join(kept).rstrip(" .!?") + "."), bank, formal)
-    if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
-        return candidate, refused
+    if all(f.value in candidate for f in facts) and _well_formed(candidate):
+        return candidate, refused, clean(candidate)
     return None
 
 

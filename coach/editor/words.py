@@ -11,7 +11,9 @@ from coach.editor.phrasebank import Bank
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF\uFE0F\u200D]+")
 # Chat drops the subject ("will update you soon"): the agent is the one who will.
+_DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
 _DROPPED_SUBJECT = re.compile(r"^(will|can|have|just)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+_EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
 _NEEDS_COMMA = frozenset({"well", "look", "listen", "so yeah"})  # verbs or adverbs too: removed only before a comma
 _CAPITAL_AFTER = re.compile(r"^([\"'“‘(]*)([a-z])")
 
@@ -35,6 +37,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     stripped = edge_end.sub("", edge_start.sub("", text)).strip()
     if stripped and re.search(r"\w", stripped):
         text = stripped
+    text = _EMOJI_BETWEEN.sub(". ", text)  # "login issues 😊 Otherwise our team": the emoji ended a sentence
     text = _EMOJI.sub("", text).replace("  ", " ").strip() or text
     for hedge in bank.hedges:
         if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
@@ -47,6 +50,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
         rest = text[opener.end() :]
         text = f"{value}, {rest}" if rest else f"{value}."
     text = _DROPPED_SUBJECT.sub(lambda m: "I " + m.group(1).lower() + " ", text)
+    text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
         text = _formal(text, bank)
     if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text):
@@ -88,7 +92,7 @@ def remove_term(sentence: str, term: str) -> str | None:
         (rf",\s*{t}\s*,", ","),
         (rf"(?<=\w)\s+{t}\s*,\s*", ", "),
         (rf"^\s*{t}\s+(?=(?-i:[A-Z]))", ""),
-        *([(rf"^\s*{t}\s+(?=(?:i|we|you|it|the|your|our|this|that|there)\b)", "")] if term.lower() not in _NEEDS_COMMA else []),
+        *([(rf"^\s*{t}\s+(?=(?:i|we|you|it|the|your|our|this|that|there|yes|no|ok|so)\b)", "")] if term.lower() not in _NEEDS_COMMA else []),
     ):
         new, n = re.subn(pattern, repl, sentence, count=1, flags=re.IGNORECASE)
         if n:

@@ -576,6 +576,10 @@ def _is_stock_reply(sentence: str) -> bool:
 def _exempt_from_verb_rule(sentence: str, kind: str) -> bool:
     if kind != "text":
         return True
+    prefix = _GREETING_PREFIX.match(sentence)
+    if prefix and sentence[prefix.end() :].strip():  # "Hi Zoe, no problem!": judge what follows the greeting
+        rest = sentence[prefix.end() :].strip()
+        sentence = rest[:1].upper() + rest[1:]
     return (
         _GREETING.fullmatch(sentence) is not None
         or _SIGNOFF.fullmatch(sentence) is not None

@@ -185,8 +185,8 @@ def score_case(
 
     # the editor's targets: no new fragment, few placeholders, no one opener everywhere
     if text != draft:
-        before = {f.sentence for f in fragments(draft)}
-        made = [f for f in fragments(text) if f.sentence not in before]
+        before = {_fragment_key(f.sentence) for f in fragments(draft)}
+        made = [f for f in fragments(text) if _fragment_key(f.sentence) not in before]
         m.fragments_made = len(made)
         checks.append(Check(id="fragments", passed=not made, detail="; ".join(f'"{f.sentence}" ({f.problem})' for f in made[:3])))
         m.opener = _opener(text, draft)
@@ -196,6 +196,14 @@ def score_case(
     m.checks = checks
     m.passed = all(c.passed for c in checks)
     return m
+
+
+_GREETING_PREFIX = re.compile(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?,]{0,40},\s*", re.I)
+
+
+def _fragment_key(sentence: str) -> str:
+    """A fragment the draft already had is not one the edit made, even when a greeting now runs into it."""
+    return _GREETING_PREFIX.sub("", sentence).strip().casefold()
 
 
 def _opener(text: str, draft: str) -> str | None:
