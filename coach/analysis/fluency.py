@@ -120,10 +120,16 @@ def problem(sentence: str) -> str | None:
     return _problem(sentence.strip())
 
 
+MAX_JUDGED = 600  # characters: a longer "sentence" is not one an edit made; it is not judged (and time stays linear)
+_EDGE = 160  # the end-anchored checks read only this much of the sentence's end
+
+
 @lru_cache(maxsize=4096)
 def _problem(text: str) -> str | None:
     if not text:
         return "empty"
+    if len(text) > MAX_JUDGED:
+        return None
     doubled = next((m for m in _DOUBLED.finditer(text) if m.group(1).lower() not in _DOUBLE_OK), None)
     if doubled:
         return f'doubled word "{doubled.group(1)}"'
@@ -146,9 +152,10 @@ def _problem(text: str) -> str | None:
             return "no main clause"
     if text[0].islower() and not _LOWER_OK.match(text):
         return "starts in lowercase"
-    if _TRAILING.search(text) and not _ENDS_WITH_TOKEN.search(text):
+    tail = text[-_EDGE:]
+    if _TRAILING.search(tail) and not _ENDS_WITH_TOKEN.search(tail):
         return "ends on a conjunction or preposition"
-    if not _END.search(text) and not _ENDS_WITH_TOKEN.search(text):
+    if not _END.search(tail) and not _ENDS_WITH_TOKEN.search(tail):
         return "no closing punctuation"
     if _RUN_ON.search(text) or _run_on(text):
         return "two sentences run together"

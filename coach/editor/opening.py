@@ -21,6 +21,7 @@ import re
 from coach.analysis import extract_facts
 from coach.analysis.commitments import find_commitments
 from coach.analysis.emotion import NEGATIVE, acknowledged
+from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.editor.phrasebank import Bank, pick
 from coach.schemas import Context, Emotion, PastInteraction
@@ -119,6 +120,16 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
         return None
     filled = slots(message, bank)
     names = {e.name for e in felt}
+    if key not in ("grief", "security", "praise") and names & NEGATIVE:
+        said = customer_clause(message, bank)
+        if said:
+            repeat = "count" in filled and not re.search(r"\b(?:again|second|third|fourth|fifth|twice)\b", said)
+            variants = [v.replace("{count}", filled["count"]) for v in bank.own_words_repeat[register]] if repeat else bank.own_words[register]
+            first = seed % len(variants)
+            for variant in variants[first:] + variants[:first]:
+                line = variant.format(said=said)
+                if problem(line) is None and clean(line):
+                    return line
     apologised = bool(_APOLOGY.search(draft_body))
     for entry in bank.situations[key].entries:
         if entry.emotions and not names & set(entry.emotions):
@@ -138,6 +149,61 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
 
 def names_negative(emotions: list[Emotion]) -> bool:
     return any(e.name in NEGATIVE for e in emotions)
+
+
+# Where a clause that says what went wrong may start: "my parcel ...", "the engineer ...", "I've been ...", "it still ...".
+_CLAUSE_START = re.compile(
+    r"(?<![\w'’])(?:my|the|our|I've|I’ve|I have|I'm|I’m|I am|I was|I had|I still|I paid|I ordered|I sent|I returned|I waited|"
+    r"it's|it’s|it is|it was|it still|it hasn't|it hasn’t|it has|it never|it didn't|it didn’t|nobody|no one)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r",(?=\s)|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|if|then|plus|also)\s", re.I)
+_NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|thing|reason|point)\b", re.I)
+_WENT_WRONG = re.compile(
+    r"\b(?:still|again|not|never|no|n't|n’t|late|delayed|wrong|missing|broken|damaged|cracked|faulty|cancelled|lost|"
+    r"twice|overcharged|charged|refused|declined|stopped|waiting|waited|failed|didn|hasn|haven|wasn|isn|won)\b", re.I
+)
+_COMPANY = re.compile(r"(?<![\w'’])(?:you|your|yours|you've|you're|you'll|you’ve|you’re|you’ll)(?![\w'’])", re.I)
+_SECOND_PERSON = [
+    (r"\bI'm\b|\bI’m\b|\bI am\b", "you're"), (r"\bI've\b|\bI’ve\b|\bI have\b", "you've"), (r"\bI'd\b|\bI’d\b", "you'd"),
+    (r"\bI'll\b|\bI’ll\b", "you'll"), (r"\bI was\b", "you were"), (r"\bmyself\b", "yourself"), (r"\bmine\b", "yours"),
+    (r"\bI\b", "you"), (r"\bmy\b", "your"), (r"\bme\b", "you"), (r"\bwe've\b|\bwe’ve\b", "you've"),
+    (r"\bwe're\b|\bwe’re\b", "you're"), (r"\bwe\b", "you"), (r"\bour\b", "your"), (r"\bus\b", "you"),
+]
+MAX_SAID_WORDS = 14
+MAX_MESSAGE_READ = 4000  # characters of the customer's message read for a clause to quote back
+_SHOUTED_WORDS = frozenset("again still never not still yet twice now late wrong broken missing".split())
+
+
+def customer_clause(message: str, bank: Bank) -> str | None:
+    """One clause of the customer's message that says what went wrong, in the second person, or None.
+
+    The clause starts at "my/the/our <thing>", "I've ..." or "it ...", ends at a comma, a full stop or a
+    conjunction, holds a verb and a sign that something went wrong, has 3 to MAX_SAID_WORDS words, and does not
+    speak to us ("you sent me ..."): turning that round would be admitting what the draft does not."""
+    from coach.editor.words import normalise
+
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", message[:MAX_MESSAGE_READ]):
+        if "?" in sentence or '"' in sentence or len(sentence) > 400:
+            continue
+        for start in _CLAUSE_START.finditer(sentence):
+            end = _CLAUSE_END.search(sentence, start.end())
+            clause = sentence[start.start() : end.start() if end else len(sentence)].strip()
+            words = clause.split()
+            if not 3 <= len(words) <= MAX_SAID_WORDS or _COMPANY.search(clause) or not _WENT_WRONG.search(clause):
+                continue
+            if _NOT_A_SUBJECT.match(clause) or clause.count("(") != clause.count(")"):
+                continue
+            shouted = re.findall(r"\b[A-Z]{3,}\b", clause)
+            if len(shouted) >= 2 or shouted and shouted[0].lower() in _SHOUTED_WORDS:
+                clause = re.sub(r"\b[A-Z]{3,}\b", lambda m: m.group().lower(), clause)  # shouting is not quoted back; "MRI" stays
+            said = normalise(clause, bank).rstrip(".!?")
+            for pattern, replacement in _SECOND_PERSON:
+                said = re.sub(pattern, replacement, said, flags=re.I)
+            said = said[:1].lower() + said[1:] if not re.match(r"[A-Z]{2}|I\b", said) else said
+            if problem(said[:1].upper() + said[1:] + ".") is None:
+                return said
+    return None
 
 
 def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInteraction]:

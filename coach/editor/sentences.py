@@ -25,6 +25,7 @@ from coach.editor.phrasebank import Bank, pick
 from coach.editor.words import capitalise, normalise, remove_term
 from coach.schemas import Fact, Finding, Level
 
+MAX_SENTENCE_CHARS = 800
 ACTIONS = ("keep", "normalise", "replace", "drop", "flag")
 HARM_LEVELS = (Level.error, Level.warning)
 # Categories the editor acts on. "curt" and "overcomplicated" are the agent's wording to judge: flagged at most.
@@ -120,6 +121,10 @@ def decide(
     """The action for one sentence. `clean(text)`: the tone check finds no harm in `text`."""
     formal = register == "formal"
     harmful = harm(findings)
+    if len(sentence) > MAX_SENTENCE_CHARS:  # not a sentence an agent wrote: left whole, so the work stays linear
+        if harmful:
+            return Outcome("flag", sentence, "Needs your words: too long to edit as one sentence.", [])
+        return Outcome("keep", sentence)
     fixed = normalise(sentence, bank, formal)
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
