@@ -216,3 +216,16 @@ def test_the_fluency_guard_meets_its_validation_set():
 def test_placeholders_are_found_in_any_rewrite():
     found = find_placeholders("Thanks. What I can do instead is [what you can offer instead].")
     assert [p.hint for p in found] == ["what you can offer instead"]
+
+
+def test_coach_eval_fluency_reports_both_splits_and_gates(tmp_path):
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "fluency", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"held-out"' in result.output and '"precision"' in result.output
+    assert CliRunner().invoke(app, ["eval", "fluency", "--min-recall", "0.99"]).exit_code == 1
+    missing = CliRunner().invoke(app, ["eval", "fluency", "--data", str(tmp_path)])
+    assert missing.exit_code == 2 and "no labelled sentences" in missing.output

@@ -44,6 +44,7 @@ from coach.cli import eval_lint as _eval_lint  # noqa: E402,F401
 from coach.cli import eval_run as _eval_run  # noqa: E402,F401
 from coach.cli import bench as _bench  # noqa: E402,F401
 from coach.cli import eval_emotion as _eval_emotion  # noqa: E402,F401
+from coach.cli import eval_fluency as _eval_fluency  # noqa: E402,F401
 from coach.cli import train as _train  # noqa: E402,F401
 
 

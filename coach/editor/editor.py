@@ -293,7 +293,7 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
         return _Greeting(None, flag=f'The draft calls the customer "{other}", but the context says "{known}": check which is right.')
     name = greeting_name(context, bank)
     if name is None and current:
-        words = [w for w in re.findall(r"\b[A-Z][a-z'’-]+\b", current)[1:] if w.lower() not in bank.titles and w.lower() not in ("there", "team", "all")]
+        words = [w for w in re.findall(r"\b[A-Z][a-z'’-]+\b", current)[1:] if w.lower() not in bank.titles and w.lower() not in bank.address_words]
         name = words[0] if words else None
     templates = bank.greetings[register]
     new = templates["named"].format(name=name) if name else templates["anonymous"]

@@ -72,6 +72,7 @@ class Bank(BaseModel):
     casual_signoffs: list[str]
     pleasantries: list[str]
     titles: list[str]
+    address_words: list[str] = Field(default_factory=list)
     history: dict[str, list[str]]
     dated_plain: dict[str, list[str]]
     undated: dict[str, list[str]]

@@ -126,6 +126,9 @@ def decide(
             return Outcome("flag", sentence, "Needs your words: too long to edit as one sentence.", [])
         return Outcome("keep", sentence)
     fixed = normalise(sentence, bank, formal)
+    boiler = _boilerplate(sentence, findings)
+    if boiler and not facts:
+        return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
             return Outcome("normalise", fixed, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
@@ -173,6 +176,17 @@ def decide(
         return Outcome("normalise" if kept != sentence else "keep", kept, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
     holds = "facts" if facts else "content the customer may need"
     return Outcome("flag", kept, f"Needs your words: {why}. It holds {holds}, so it was not changed.", cites)
+
+
+BOILERPLATE_RULES = frozenset({"personalisation.template-apology", "personalisation.canned-phrases"})
+
+
+def _boilerplate(sentence: str, findings: list[Finding]) -> str | None:
+    """The stock phrase that makes up most of the sentence (a template apology, a canned line), or None."""
+    for f in findings:
+        if f.rule in BOILERPLATE_RULES and f.match and len(f.match.split()) >= 0.6 * len(sentence.split()):
+            return f.match
+    return None
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
