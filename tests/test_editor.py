@@ -188,7 +188,8 @@ def test_every_phrasebank_line_reads_clean_to_the_tone_check():
     bank = load_bank()
     fill = {"thing": "order", "count": "second", "relation": "husband", "date": "3 March", "gist": "order #123 delayed at depot"}
     lines = [v for s in bank.situations.values() for e in s.entries for r in ("formal", "neutral", "chat") for v in e.variants(r)]
-    lines += [v for r in ("formal", "neutral", "chat") for v in bank.refusal[r] + bank.history[r] + bank.undated[r]]
+    lines += [v for r in ("formal", "neutral", "chat") for v in bank.refusal[r] + bank.history[r] + bank.noted[r] + bank.undated[r]]
+    lines += [v.replace("{said}", "your parcel is late") for r in ("formal", "neutral", "chat") for v in bank.own_words[r] + bank.own_words_repeat[r]]
     for line in lines:
         text = line.format(**fill)
         risky = [f.rule for f in analyse(text).findings if f.category not in ("personalisation", "placeholder")]
@@ -229,3 +230,15 @@ def test_coach_eval_fluency_reports_both_splits_and_gates(tmp_path):
     assert CliRunner().invoke(app, ["eval", "fluency", "--min-recall", "0.99"]).exit_code == 1
     missing = CliRunner().invoke(app, ["eval", "fluency", "--data", str(tmp_path)])
     assert missing.exit_code == 2 and "no labelled sentences" in missing.output
+
+
+def test_the_fact_guard_checks_the_editors_own_additions(monkeypatch):
+    """An edit that promised something the draft did not would be caught like a model's, and the draft served."""
+    import coach.pipeline as pipeline
+    from coach.editor import Edit
+
+    draft = "Hi Sam, your parcel is with the courier."
+    monkeypatch.setattr(pipeline, "edit", lambda request, analysis, learned=None: Edit(text=draft + " I'll refund you £20 today."))
+    result = rewrite(RewriteRequest(draft=draft, context=Context(customer_name="Sam Lee"), engine="rules"))
+    assert result.rewrite == draft
+    assert any("could not keep every fact" in note for note in result.notes)

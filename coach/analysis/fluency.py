@@ -115,6 +115,11 @@ _PRESENT_LEXICON = frozenset(
 )
 
 
+def is_base_verb(word: str) -> bool:
+    """A verb that opens an instruction ("send", "check", "reply")."""
+    return word.lower().strip(".,;:!?") in _IMPERATIVE
+
+
 def problem(sentence: str) -> str | None:
     """The first reason `sentence` is not a well-formed sentence, or None."""
     return _problem(sentence.strip())

@@ -14,11 +14,12 @@ promise, date, amount or option: what only the agent knows is a visible placehol
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from coach.analysis import lint
-from coach.analysis.fluency import problem
+from coach.analysis.fluency import is_base_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
@@ -87,9 +88,10 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     given = _given(message, context, analysis)
     outcomes: list[Outcome] = []
 
-    for sentence in layout.body:
-        findings = _within(analysis.findings, sentence)
-        facts = _facts_in(analysis.facts, sentence)
+    findings_of = _by_sentence(analysis.findings, layout.body)
+    facts_of = _by_sentence(analysis.facts, layout.body)
+    for index, sentence in enumerate(layout.body):
+        findings, facts = findings_of[index], facts_of[index]
         outcome = decide(sentence.text, findings, facts, bank, register, seed, checks)
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
@@ -160,12 +162,20 @@ def _added_line_clean(text: str, channel: str, learned: bool | None) -> bool:
     return not any(f.category in RISK_CATEGORIES and f.level in HARM_LEVELS for f in findings)
 
 
-def _within(findings: list[Finding], sentence: Sentence) -> list[Finding]:
-    return [f for f in findings if f.end > sentence.start and f.start < sentence.end and f.end > f.start]
-
-
-def _facts_in(facts: list[Fact], sentence: Sentence) -> list[Fact]:
-    return [f for f in facts if f.start < sentence.end and f.end > sentence.start]
+def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:
+    """Each sentence's findings or facts (those overlapping it): one bisect per item, so the work stays linear
+    in the draft instead of sentences x items."""
+    starts = [s.start for s in sentences]
+    out: list[list] = [[] for _ in sentences]
+    for item in items:
+        if item.end <= item.start:
+            continue  # an absence ("no name used") belongs to no sentence
+        index = max(0, bisect_right(starts, item.start) - 1)
+        while index < len(sentences) and sentences[index].start < item.end:
+            if sentences[index].end > item.start:
+                out[index].append(item)
+            index += 1
+    return out
 
 
 def _sentence_piece(sentence: Sentence, outcome: Outcome) -> _Piece:
@@ -191,7 +201,8 @@ def _fixed(piece: _Piece, outcome: Outcome) -> Change | None:
 
 
 def _last_kept(pieces: list[_Piece]) -> _Piece | None:
-    return next((p for p in reversed(pieces) if p.text and p.start != p.end), None)
+    """The last kept sentence that ends as a sentence does: a name or team line ("Support") is no place to add one."""
+    return next((p for p in reversed(pieces) if p.text and p.start != p.end and p.text.rstrip()[-1:] in ".!?"), None)
 
 
 # --- what the customer already gave ------------------------------------------------------------------------
@@ -244,7 +255,10 @@ def _not_again(sentence: str, asked: str, facts: list[Fact], clean) -> Outcome:
         return Outcome("drop", "", reason, ["reference-history"])
     item = _ITEMS[asked].pattern
     for pattern in (rf"(?:your |the |a )?(?:{item})\s*(?:,|and)\s+", rf"\s*(?:,|and)\s+(?:your |the |a )?(?:{item})(?=[\s.,;!?]|$)"):
-        shorter = re.sub(pattern, " " if pattern.startswith("\\s") else "", sentence, count=1, flags=re.I).replace("  ", " ")
+        cut = re.search(pattern, sentence, flags=re.I)
+        if cut is None or is_base_verb(sentence[cut.end() :].split(" ", 1)[0]):
+            continue  # "confirm your order number and send a photo": the list joins two requests, not two items
+        shorter = (sentence[: cut.start()] + (" " if pattern.startswith("\\s") else "") + sentence[cut.end() :]).replace("  ", " ")
         if shorter != sentence and problem(shorter) is None and all(f.value in shorter for f in facts) and clean(shorter):
             return Outcome("replace", shorter, reason, ["reference-history"])
     return Outcome("flag", sentence, f"Needs your words: this asks again for {asked}, which the customer already gave.", ["reference-history"])
@@ -468,16 +482,16 @@ def _respan(text: str, changes: list[Change], flags: list[NeedsWords]) -> None:
     for change in changes:
         if not change.after:
             continue
-        found = text.find(change.after, cursor)
-        if found < 0:
-            found = text.find(change.after)
+        found = text.find(change.after, cursor)  # changes come in text order: one forward pass
         change.rewrite_span = (found, found + len(change.after)) if found >= 0 else None
         if found >= 0:
             cursor = found
-    for flag in flags:
-        found = text.find(flag.sentence)
+    cursor = 0
+    for flag in flags:  # in text order too
+        found = text.find(flag.sentence, cursor)
         if found >= 0:
             flag.start, flag.end = found, found + len(flag.sentence)
+            cursor = found
 
 
 def _short(text: str, limit: int = 60) -> str:

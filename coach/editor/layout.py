@@ -8,6 +8,7 @@ before a list item, and around the greeting and sign-off lines.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from coach.analysis.regions import protected_regions
@@ -118,9 +119,11 @@ def _greeting_ok(match: re.Match[str], line: str) -> bool:
 def _lines(text: str, start: int, end: int, protected: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Non-blank lines of text[start:end] outside the protected regions, as spans."""
     out = []
+    starts = [ps for ps, _ in protected]  # sorted: regions come in text order
     for m in re.finditer(r"[^\n]+", text[start:end]):
         s, e = start + m.start(), start + m.end()
-        if not m.group().strip() or any(ps <= s < pe for ps, pe in protected):
+        at = bisect_right(starts, s) - 1  # the last region starting at or before s: one lookup, not a scan
+        if not m.group().strip() or (at >= 0 and s < protected[at][1]):
             continue
         out.append((s, e))
     return out

@@ -43,7 +43,8 @@ _REFERS_TO_CONTACT = re.compile(
     re.I,
 )
 SURE = 0.7  # the learned emotion model's score that is enough on its own
-GIST_WORDS = 10  # a longer first clause is cut at a comma, or not named
+GIST_WORDS = 10
+SHORT_GIST_WORDS = 8  # an agent's note quoted as it is must be short  # a longer first clause is cut at a comma, or not named
 _KEY_FACTS = ("order", "ticket", "tracking", "reference", "product_code")
 
 
@@ -246,9 +247,22 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
         return pick(bank.undated[register], seed)
     date = _date(item.date, context.locale, bank)
     gist = _gist(item.note)
-    if gist is None or not gist.startswith(("you ", "your ")) or _PERSONAL_DATA.search(gist):
-        return pick(bank.dated_plain[register], seed).format(date=date)
-    return pick(bank.history[register], seed).format(date=date, gist=gist)
+    if gist is None or _PERSONAL_DATA.search(gist):
+        return None
+    if gist.startswith(("you ", "your ")):
+        return pick(bank.history[register], seed).format(date=date, gist=gist)
+    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS:
+        # the note is about the very order or ticket in hand: its gist as the agent wrote it ("engineer no-show")
+        return pick(bank.noted[register], seed).format(date=date, gist=gist)
+    # Only the date would be left: "your earlier contact about this" claims a link the note may not bear out
+    # (an address change, a purchase), so nothing is said.
+    return None
+
+
+def _same_subject(item: PastInteraction, draft: str, context: Context) -> bool:
+    """The note names an order, ticket or reference that the draft or the customer's message names too."""
+    ours = {f.normal for f in extract_facts(f"{draft}\n{context.customer_message or ''}", context.locale) if f.kind in _KEY_FACTS}
+    return bool(ours & {f.normal for f in extract_facts(item.note, context.locale) if f.kind in _KEY_FACTS})
 
 
 def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:

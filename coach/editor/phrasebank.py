@@ -74,7 +74,7 @@ class Bank(BaseModel):
     titles: list[str]
     address_words: list[str] = Field(default_factory=list)
     history: dict[str, list[str]]
-    dated_plain: dict[str, list[str]]
+    noted: dict[str, list[str]]
     undated: dict[str, list[str]]
     date_formats: dict[str, str]
     sensitive: list[str]
