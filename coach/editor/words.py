@@ -14,6 +14,8 @@ _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U000
 _DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
 _DROPPED_SUBJECT = re.compile(r"^(will|can|have|just)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
+# "Leah, Registrar's Office": a name or team line, which takes no full stop.
+_NAME_LINE = re.compile(r"^(?:[A-Z][\w'’.-]*,?\s*){1,6}$")
 _NEEDS_COMMA = frozenset({"well", "look", "listen", "so yeah"})  # verbs or adverbs too: removed only before a comma
 _CAPITAL_AFTER = re.compile(r"^([\"'“‘(]*)([a-z])")
 
@@ -53,7 +55,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
         text = _formal(text, bank)
-    if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text):
+    if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
         text += "."
     return capitalise(text)
 
