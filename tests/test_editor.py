@@ -242,3 +242,9 @@ def test_the_fact_guard_checks_the_editors_own_additions(monkeypatch):
     result = rewrite(RewriteRequest(draft=draft, context=Context(customer_name="Sam Lee"), engine="rules"))
     assert result.rewrite == draft
     assert any("could not keep every fact" in note for note in result.notes)
+
+
+def test_policy_talk_is_rewritten_to_what_happens():
+    result = run("Sorry, it's company policy that we don't deliver on Sundays. Your order #4412 arrives Monday.", customer_name="Ann Lee")
+    assert "We don't deliver on Sundays." in result.text and "policy" not in result.text
+    assert "#4412" in result.text

@@ -112,7 +112,9 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     body_text = " ".join(p.text for p in pieces)
     lex = load_personal_lexicon()
     # a placeholder where the reply says no and offers nothing instead
-    refusal_without_way = refused_at is not None or bool(lex.refusal.search(body_text))
+    # the analysis says the draft refuses with no next step, or a bare refusal was just replaced
+    flat_no = any(f.rule == "personal.no-next-step" and f.level.value == "warning" for f in analysis.findings)
+    refusal_without_way = refused_at is not None or (flat_no and bool(lex.refusal.search(body_text)))
     if refusal_without_way and not lex.next_step.search(body_text):
         spec = bank.placeholders["alternative"]
         line = getattr(spec, register)

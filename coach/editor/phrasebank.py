@@ -59,6 +59,14 @@ class LifeEvent(BaseModel):
     chat: str
 
 
+class Rewrite(BaseModel):
+    pattern: str
+    replace: str
+    negated: str | None = None
+    reason: str
+    cites: list[str] = Field(default_factory=list)
+
+
 class Bank(BaseModel):
     things: list[str]
     situations: dict[str, Situation]
@@ -88,6 +96,7 @@ class Bank(BaseModel):
     loyalty: Detail
     occasion: Detail
     life_events: dict[str, LifeEvent]
+    rewrites: list[Rewrite] = Field(default_factory=list)
 
     def cue_pattern(self, situation: str) -> re.Pattern[str] | None:
         return _cue_pattern(tuple(self.situations[situation].cues))

@@ -136,6 +136,14 @@ def decide(
     cites = list(dict.fromkeys(f.card for f in harmful if f.card))
     why = harmful[0].message.rstrip(".")
 
+    for rewrite in bank.rewrites:
+        m = re.match(rewrite.pattern, sentence.strip(), re.I)
+        if not m:
+            continue
+        template = rewrite.negated if rewrite.negated and re.search(r"\bpolicy\s+not\b", sentence, re.I) else rewrite.replace
+        candidate = normalise(capitalise(template.format(**{k: v or "" for k, v in m.groupdict().items()}).strip()), bank, formal)
+        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and (clean(candidate) or _rule_harm_gone(harmful, candidate)):
+            return Outcome("replace", candidate, rewrite.reason, [*cites, *rewrite.cites])
     swapped = _swap(sentence, [f for f in findings if f.category == "over-familiar"])
     base = sentence
     if swapped is not None:
@@ -210,6 +218,17 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return True
     # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
+
+
+def _rule_harm_gone(harmful: list[Finding], candidate: str) -> bool:
+    """The rule that named the harm no longer matches, and at most a doubtful model warning is left: a plain
+    statement ("We don't deliver on Sundays.") that the model reads as a little curt is still the better sentence."""
+    if not any(not f.rule.startswith("tone-model.") for f in harmful):
+        return False
+    from coach.analysis import lint
+
+    left = harm(lint(candidate))
+    return all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < 0.5 for f in left)
 
 
 def _blames(findings: list[Finding]) -> bool:
