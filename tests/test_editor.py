@@ -248,3 +248,9 @@ def test_policy_talk_is_rewritten_to_what_happens():
     result = run("Sorry, it's company policy that we don't deliver on Sundays. Your order #4412 arrives Monday.", customer_name="Ann Lee")
     assert "We don't deliver on Sundays." in result.text and "policy" not in result.text
     assert "#4412" in result.text
+
+
+def test_words_that_are_grammar_stay():
+    """"well" in "went well" is the sentence's own word, not a filler to strip."""
+    draft = "Hi Oliver,\n\nThe final inspection on 2 May went well, and we've lodged the claim for your bond of $2,400."
+    assert "went well, and" in run(draft, customer_name="Oliver Park", customer_message="Thanks so much for everything!").text

@@ -34,6 +34,10 @@ ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many word
 MAX_TONE_CHECKS = 40  # sentence re-checks per draft; past this, a harmful sentence is flagged, not reworded
 
 
+# The reply already offers a way round the no: no placeholder asks the agent for one.
+_ALTERNATIVE = re.compile(r"\b(?:unless|instead|alternatively|you (?:can|could|may)|we (?:can|could)|option|options|if you (?:book|choose|prefer|like))\b", re.I)
+
+
 @dataclass
 class Edit:
     text: str
@@ -115,7 +119,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     # the analysis says the draft refuses with no next step, or a bare refusal was just replaced
     flat_no = any(f.rule == "personal.no-next-step" and f.level.value == "warning" for f in analysis.findings)
     refusal_without_way = refused_at is not None or (flat_no and bool(lex.refusal.search(body_text)))
-    if refusal_without_way and not lex.next_step.search(body_text):
+    if refusal_without_way and not lex.next_step.search(body_text) and not _ALTERNATIVE.search(body_text):
         spec = bank.placeholders["alternative"]
         line = getattr(spec, register)
         after = pieces[refused_at] if refused_at is not None else _last_kept(pieces)
