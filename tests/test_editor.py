@@ -254,3 +254,15 @@ def test_words_that_are_grammar_stay():
     """"well" in "went well" is the sentence's own word, not a filler to strip."""
     draft = "Hi Oliver,\n\nThe final inspection on 2 May went well, and we've lodged the claim for your bond of $2,400."
     assert "went well, and" in run(draft, customer_name="Oliver Park", customer_message="Thanks so much for everything!").text
+
+
+def test_round_three_review_regressions():
+    hyphen = run("Dear Mrs Al-Sayed,\n\nThe letters were stopped on 8 April.", customer_name="Layla Al-Sayed", address_as="Mrs Al-Sayed",
+                 customer_message="My husband died and you keep sending letters.")  # fmt: skip
+    assert hyphen.text.startswith("Dear Mrs Al-Sayed,\n\n")
+    assert "Just let me know which you'd prefer." in run("Hi Bethany,\n\nJust let me know which you'd prefer.", customer_name="Bethany Cole").text
+    signed = run("Hello Ingrid, Thank you for your request. Your reference is DSR-2291-K. Kind regards, Amira, Privacy Team", customer_name="Ingrid S")
+    assert signed.text.endswith("Kind regards, Amira, Privacy Team")
+    married = run("Hi Amara,\n\nCongratulations! Your name is now Amara Osei on account 55102938.\n\nBest wishes,\nLeon",
+                  customer_name="Amara Osei", customer_message="I got married last month, thanks for updating my name!")  # fmt: skip
+    assert "Congratulations!" in married.text and "Thank you for taking the time" not in married.text

@@ -16,13 +16,18 @@ from coach.analysis.regions import protected_regions
 GREETING_WORDS = (
     r"(?:hi|hello|hey|hiya|heya|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy|alright|oi|sup)"
 )
-_GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>[^\n.!?]{{0,60}}?)\s*(?P<end>[,!:]|—|-|\.|$)", re.IGNORECASE)
+_GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>[^\n.!?]{{0,60}}?)\s*(?P<end>[,!:]|—|(?<=\s)-(?=\s)|\.|$)", re.IGNORECASE)
 _GREETING_LINE = re.compile(rf"^\s*{GREETING_WORDS}\b[^\n]{{0,60}}$", re.IGNORECASE)
 SIGNOFF = re.compile(
     r"^(?:kind(?:est)?\s+regards|warm(?:est)?\s+regards|best\s+regards|regards|best(?:\s+wishes)?|all\s+the\s+best|"
     r"many\s+thanks|thanks(?:\s+(?:again|so\s+much))?|thank\s+you(?:\s+again)?|cheers|sincerely|yours\s+(?:sincerely|faithfully|truly)|"
     r"warm(?:est)?\s+wishes|speak\s+soon|take\s+care|with\s+thanks|ta|thx|have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|evening|weekend))"
     r"\b[ \t,.!]*(?-i:[A-Z][\w.'’-]*(?:[ \t]+[A-Z&][\w.'’-]*){0,4}[ \t]*)?[.!]?$",
+    re.IGNORECASE,
+)
+_INLINE_SIGNOFF = re.compile(
+    r"^(?:kind(?:est)?\s+regards|warm(?:est)?\s+regards|best\s+regards|regards|best\s+wishes|many\s+thanks|sincerely|"
+    r"yours\s+(?:sincerely|faithfully|truly)|cheers|thanks|thank\s+you)\s*[,!.]?\s*(?-i:[A-Z])[\w'’.-]*(?:[ ,]+[A-Z&][\w'’.-]*){0,5}\.?$",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
@@ -103,8 +108,12 @@ def read_layout(draft: str) -> Layout:
     if sign_at is not None:
         layout.signoff = (lines[sign_at][0], agent_end)
         lines = lines[:sign_at]
-    layout.tail = layout.signoff[0] if layout.signoff else agent_end
     layout.body = _sentences(draft, lines, body_start)
+    if layout.signoff is None and len(layout.body) > 1 and _INLINE_SIGNOFF.match(layout.body[-1].text):
+        # "... what that involves. Kind regards, Amira, Privacy Team": a sign-off run on in the last paragraph
+        last = layout.body.pop()
+        layout.signoff = (last.start, agent_end)
+    layout.tail = layout.signoff[0] if layout.signoff else agent_end
     return layout
 
 

@@ -117,8 +117,8 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
     if key == "general":
         felt = [e for e in felt if e.cues or e.score >= SURE]
         key = situation(message, bank, felt) if felt else None
-    if key is None:
-        return None
+    if key is None or key == "praise" and re.search(r"\b(?:congratulat\w*|thank\w*)\b", draft_body, re.I):
+        return None  # the draft already answers the customer's warmth
     filled = slots(message, bank)
     names = {e.name for e in felt}
     if key not in ("grief", "security", "praise") and names & NEGATIVE:

@@ -160,8 +160,8 @@ def decide(
         return Outcome("replace", line, f"A bare refusal says no without a reason or a way forward: {why}.",
                        [*cites, "no-flat-no"], refusal=True)  # fmt: skip
     kind = role(sentence, harmful)
-    if kind == "acknowledgement" and all(f.rule.startswith("tone-model.") for f in harmful):
-        return Outcome("keep", sentence)  # an apology the model alone doubts is the agent's to keep
+    if (kind == "acknowledgement" or _WARM.match(sentence)) and all(f.rule.startswith("tone-model.") for f in harmful):
+        return Outcome("keep", sentence)  # an apology or a congratulation the model alone doubts is the agent's to keep
     trimmed = _without_harmful_clauses(base, facts, bank, formal, clean, findings)
     if trimmed is not None and trimmed[0] == "":
         line = pick(bank.refusal[register], seed, sentence)
@@ -197,6 +197,9 @@ def _boilerplate(sentence: str, findings: list[Finding]) -> str | None:
     return None
 
 
+_WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news|good news|welcome|happy birthday|best of luck|good luck)\b", re.I)
+
+
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     """Only harm or filler: no digit (a number is content), and either a rule found the harm or, when the
     learned model alone did, the sentence is short."""
@@ -214,7 +217,9 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     # The learned model alone: drop only a short sentence, or therapy talk, flippancy or familiarity; longer
     # sentences the model doubts are the agent's to reword (it is wrong more often on those).
     words = len(sentence.split())
-    if any(f.category in ("therapy", "flippant", "over-familiar") for f in harmful) and words <= 20:
+    if _WARM.match(sentence):
+        return False  # "Congratulations!", "Thank you so much": the model's doubt is not enough to drop warmth
+    if any(f.category in ("therapy", "flippant", "over-familiar") and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
         return True
     # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))

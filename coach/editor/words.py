@@ -12,7 +12,7 @@ from coach.editor.phrasebank import Bank
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF\uFE0F\u200D]+")
 # Chat drops the subject ("will update you soon"): the agent is the one who will.
 _DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
-_DROPPED_SUBJECT = re.compile(r"^(will|can|have|just)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+_DROPPED_SUBJECT = re.compile(r"^(will|have)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
 # "Leah, Registrar's Office": a name or team line, which takes no full stop.
 _NAME_LINE = re.compile(r"^(?:[A-Z][\w'’.-]*,?\s*){1,6}$")
