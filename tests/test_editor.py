@@ -266,3 +266,11 @@ def test_round_three_review_regressions():
     married = run("Hi Amara,\n\nCongratulations! Your name is now Amara Osei on account 55102938.\n\nBest wishes,\nLeon",
                   customer_name="Amara Osei", customer_message="I got married last month, thanks for updating my name!")  # fmt: skip
     assert "Congratulations!" in married.text and "Thank you for taking the time" not in married.text
+
+
+def test_the_readme_example_says_no_plainly_and_leaves_the_offer_to_the_agent():
+    draft = "hey mate, your order #48213 is delayed again lol. cant do anything its company policy"
+    result = run(draft, customer_name="Sarah", customer_message="This is the second time my order is late!")
+    assert result.text.startswith("Hi Sarah, I'm sorry this is the second time your order is late.")
+    assert "Unfortunately, I am not able to change this." in result.text and "policy" not in result.text
+    assert [p.text for p in result.placeholders] == ["[what you can offer instead]"]

@@ -143,7 +143,7 @@ def decide(
         template = rewrite.negated if rewrite.negated and re.search(r"\bpolicy\s+not\b", sentence, re.I) else rewrite.replace
         candidate = normalise(capitalise(template.format(**{k: v or "" for k, v in m.groupdict().items()}).strip()), bank, formal)
         if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and (clean(candidate) or _rule_harm_gone(harmful, candidate)):
-            return Outcome("replace", candidate, rewrite.reason, [*cites, *rewrite.cites])
+            return Outcome("replace", candidate, rewrite.reason, [*cites, *rewrite.cites], refusal="no-flat-no" in rewrite.cites)
     swapped = _swap(sentence, [f for f in findings if f.category == "over-familiar"])
     base = sentence
     if swapped is not None:
