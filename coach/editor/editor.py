@@ -18,7 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coach.analysis import lint
+from coach.analysis import extract_facts, lint
 from coach.analysis.fluency import is_base_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
@@ -152,10 +152,14 @@ class _ToneCheck:
         self.used = 0
 
     def __call__(self, text: str) -> bool:
+        return self.harm(text) == []
+
+    def harm(self, text: str) -> list[Finding] | None:
+        """The harm the tone check finds in `text`; None once the draft's budget of checks is spent (not checked)."""
         if self.used >= MAX_TONE_CHECKS:
-            return False
+            return None
         self.used += 1
-        return not harm(lint(text, self.context, learned=self.learned))
+        return harm(lint(text, self.context, learned=self.learned))
 
     def line(self, text: str) -> bool:
         """An added line reads clean: no risk finding at all, curt included (it is ours, so we can choose)."""
@@ -228,8 +232,6 @@ _ITEMS = {
 
 
 def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
-    from coach.analysis import extract_facts
-
     text = "\n".join([message, *(h.note for h in context.history)])
     kinds = {f.kind for f in extract_facts(text, context.locale)}
     given = set()
@@ -399,16 +401,14 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
         notes.append(greeting.flag)
 
     # 2. the opening lines, then the body pieces in draft order
-    lead = True
-    for change in opening:
+    for index, change in enumerate(opening):
         text = change.after
-        if lead and out and out[-1].endswith(" ") and _greeting_inline(out):
+        if index == 0 and out and out[-1].endswith(" ") and _greeting_inline(out):
             text = _lower_after_greeting(text)
         start = length
         emit(text + " ")
         change.after = text
         record(change, start)
-        lead = False
     dropped_before = False
     wrote_body = False
     for piece in body_pieces:
@@ -438,13 +438,13 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
 
     # 3. the tail: sign-off, quoted lines, signature
     if signoff is not None:
-        emit(_tidy_gap(draft[at : signoff.start]))
+        emit(draft[at : signoff.start])
         start = length
         emit(signoff.text)
         if signoff.change:
             record(signoff.change, start)
         at = signoff.end
-    emit(draft[at:] if signoff is not None else _tidy_gap(draft[at : layout.tail]) + draft[layout.tail :])
+    emit(draft[at:])
     text = _tidy("".join(out))
     placeholders = find_placeholders(text)
     if placeholders:
@@ -468,10 +468,6 @@ def _lower_after_greeting(text: str) -> str:
     if _KEEP_CAPITAL.match(text):
         return text
     return text[:1].lower() + text[1:]
-
-
-def _tidy_gap(gap: str) -> str:
-    return gap
 
 
 def _tidy(text: str) -> str:

@@ -24,6 +24,7 @@ from coach.analysis.emotion import NEGATIVE, acknowledged
 from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.editor.phrasebank import Bank, pick
+from coach.editor.words import normalise
 from coach.schemas import Context, Emotion, PastInteraction
 
 _ORDINALS = {"second": "second", "2nd": "second", "twice": "second", "third": "third", "3rd": "third", "three": "third",
@@ -182,8 +183,6 @@ def customer_clause(message: str, bank: Bank) -> str | None:
     The clause starts at "my/the/our <thing>", "I've ..." or "it ...", ends at a comma, a full stop or a
     conjunction, holds a verb and a sign that something went wrong, has 3 to MAX_SAID_WORDS words, and does not
     speak to us ("you sent me ..."): turning that round would be admitting what the draft does not."""
-    from coach.editor.words import normalise
-
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", message[:MAX_MESSAGE_READ]):
         if "?" in sentence or '"' in sentence or len(sentence) > 400:
             continue

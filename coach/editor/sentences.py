@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
@@ -26,6 +27,14 @@ from coach.editor.words import capitalise, normalise, remove_term
 from coach.schemas import Fact, Finding, Level
 
 MAX_SENTENCE_CHARS = 800
+class ToneCheck(Protocol):
+    """The tone check the editor gives each sentence: bounded per draft, so a long draft stays linear."""
+
+    def __call__(self, text: str) -> bool: ...
+
+    def harm(self, text: str) -> list[Finding] | None: ...
+
+
 ACTIONS = ("keep", "normalise", "replace", "drop", "flag")
 HARM_LEVELS = (Level.error, Level.warning)
 # Categories the editor acts on. "curt" and "overcomplicated" are the agent's wording to judge: flagged at most.
@@ -116,9 +125,9 @@ def decide(
     bank: Bank,
     register: str,
     seed: int,
-    clean: Callable[[str], bool],
+    clean: ToneCheck,
 ) -> Outcome:
-    """The action for one sentence. `clean(text)`: the tone check finds no harm in `text`."""
+    """The action for one sentence. `clean(text)`: the tone check finds no harm in `text`; `clean.harm(text)` lists it."""
     formal = register == "formal"
     harmful = harm(findings)
     if len(sentence) > MAX_SENTENCE_CHARS:  # not a sentence an agent wrote: left whole, so the work stays linear
@@ -142,7 +151,7 @@ def decide(
             continue
         template = rewrite.negated if rewrite.negated and re.search(r"\bpolicy\s+not\b", sentence, re.I) else rewrite.replace
         candidate = normalise(capitalise(template.format(**{k: v or "" for k, v in m.groupdict().items()}).strip()), bank, formal)
-        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and (clean(candidate) or _rule_harm_gone(harmful, candidate)):
+        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and (clean(candidate) or _rule_harm_gone(harmful, candidate, clean)):
             return Outcome("replace", candidate, rewrite.reason, [*cites, *rewrite.cites], refusal="no-flat-no" in rewrite.cites)
     swapped = _swap(sentence, [f for f in findings if f.category == "over-familiar"])
     base = sentence
@@ -225,15 +234,13 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
 
 
-def _rule_harm_gone(harmful: list[Finding], candidate: str) -> bool:
+def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck) -> bool:
     """The rule that named the harm no longer matches, and at most a doubtful model warning is left: a plain
     statement ("We don't deliver on Sundays.") that the model reads as a little curt is still the better sentence."""
     if not any(not f.rule.startswith("tone-model.") for f in harmful):
         return False
-    from coach.analysis import lint
-
-    left = harm(lint(candidate))
-    return all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < 0.5 for f in left)
+    left = check.harm(candidate)
+    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < 0.5 for f in left)
 
 
 def _blames(findings: list[Finding]) -> bool:

@@ -5,7 +5,7 @@ of a sentence except a swap the tone rules name (an address term such as "mate",
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
 
 from coach.editor.phrasebank import Bank
 
@@ -20,23 +20,45 @@ _NEEDS_COMMA = frozenset({"well", "look", "listen", "so yeah"})  # verbs or adve
 _CAPITAL_AFTER = re.compile(r"^([\"'“‘(]*)([a-z])")
 
 
-@lru_cache(maxsize=4)
-def _patterns(bank_id: int, words: tuple[tuple[str, str], ...], interjections: tuple[str, ...], ill_before: tuple[str, ...]):
-    word_re = re.compile(r"(?<![\w'’.@/-])(" + "|".join(re.escape(w) for w, _ in sorted(words, key=lambda kv: -len(kv[0]))) + r")(?![\w'’@/-])", re.IGNORECASE)
-    inter = "|".join(re.escape(i) for i in sorted(interjections, key=len, reverse=True))
-    edge_start = re.compile(rf"^(?:(?:{inter})(?![\w])[\s,!.]*)+", re.IGNORECASE)
-    edge_end = re.compile(rf"(?:[\s,]*(?<![\w])(?:{inter})(?![\w])[!.]*)+\s*(?=[.!?]*$)", re.IGNORECASE)
-    ill = re.compile(r"(?<![\w'’])ill(?=\s+(?:" + "|".join(map(re.escape, ill_before)) + r")\b)", re.IGNORECASE)
-    return word_re, edge_start, edge_end, ill
+@dataclass(frozen=True)
+class _Patterns:
+    words: re.Pattern[str]
+    edge_start: re.Pattern[str]
+    edge_end: re.Pattern[str]
+    ill: re.Pattern[str]
+    formal: re.Pattern[str]
+    formal_table: dict[str, str]
+
+
+_COMPILED: dict[int, tuple[Bank, _Patterns]] = {}
+
+
+def _patterns(bank: Bank) -> _Patterns:
+    """The bank's word patterns, compiled once per loaded bank (load_bank keeps one per folder)."""
+    cached = _COMPILED.get(id(bank))
+    if cached is not None and cached[0] is bank:
+        return cached[1]
+    word_re = re.compile(r"(?<![\w'’.@/-])(" + "|".join(re.escape(w) for w in sorted(bank.words, key=len, reverse=True)) + r")(?![\w'’@/-])", re.IGNORECASE)
+    inter = "|".join(re.escape(i) for i in sorted(bank.interjections, key=len, reverse=True))
+    table = {k.lower(): v for k, v in bank.formal.items()}
+    compiled = _Patterns(
+        words=word_re,
+        edge_start=re.compile(rf"^(?:(?:{inter})(?![\w])[\s,!.]*)+", re.IGNORECASE),
+        edge_end=re.compile(rf"(?:[\s,]*(?<![\w])(?:{inter})(?![\w])[!.]*)+\s*(?=[.!?]*$)", re.IGNORECASE),
+        ill=re.compile(r"(?<![\w'’])ill(?=\s+(?:" + "|".join(map(re.escape, bank.ill_before)) + r")\b)", re.IGNORECASE),
+        formal=re.compile(r"(?<![\w'’])(" + "|".join(re.escape(k).replace("'", "['’]") for k in sorted(table, key=len, reverse=True)) + r")(?![\w'’])", re.IGNORECASE),
+        formal_table=table,
+    )
+    _COMPILED[id(bank)] = (bank, compiled)
+    return compiled
 
 
 def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     """The sentence with its words put right; the same text when nothing needed it."""
-    words = tuple(sorted(bank.words.items()))
-    word_re, edge_start, edge_end, ill = _patterns(id(bank), words, tuple(bank.interjections), tuple(bank.ill_before))
-    text = ill.sub("I'll", sentence)
-    text = word_re.sub(lambda m: _keep_case(m.group(1), bank.words[m.group(1).lower()], m.start() == 0), text)
-    stripped = edge_end.sub("", edge_start.sub("", text)).strip()
+    patterns = _patterns(bank)
+    text = patterns.ill.sub("I'll", sentence)
+    text = patterns.words.sub(lambda m: _keep_case(m.group(1), bank.words[m.group(1).lower()], m.start() == 0), text)
+    stripped = patterns.edge_end.sub("", patterns.edge_start.sub("", text)).strip()
     if stripped and re.search(r"\w", stripped):
         text = stripped
     text = _EMOJI_BETWEEN.sub(". ", text)  # "login issues 😊 Otherwise our team": the emoji ended a sentence
@@ -54,7 +76,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     text = _DROPPED_SUBJECT.sub(lambda m: "I " + m.group(1).lower() + " ", text)
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
-        text = _formal(text, bank)
+        text = _formal(text, patterns)
     if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
         text += "."
     return capitalise(text)
@@ -68,15 +90,12 @@ def _keep_case(original: str, replacement: str, at_start: bool) -> str:
     return replacement
 
 
-def _formal(text: str, bank: Bank) -> str:
-    table = {k.lower(): v for k, v in bank.formal.items()}
-    pattern = re.compile(r"(?<![\w'’])(" + "|".join(re.escape(k).replace("'", "['’]") for k in sorted(table, key=len, reverse=True)) + r")(?![\w'’])", re.IGNORECASE)
-
+def _formal(text: str, patterns: _Patterns) -> str:
     def swap(m: re.Match[str]) -> str:
-        value = table[m.group(1).lower().replace("’", "'")]
+        value = patterns.formal_table[m.group(1).lower().replace("’", "'")]
         return value[:1].upper() + value[1:] if m.group(1)[:1].isupper() else value
 
-    return pattern.sub(swap, text)
+    return patterns.formal.sub(swap, text)
 
 
 def capitalise(text: str) -> str:

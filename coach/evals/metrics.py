@@ -206,18 +206,22 @@ def _fragment_key(sentence: str) -> str:
     return _GREETING_PREFIX.sub("", sentence).strip().casefold()
 
 
+_OPENING_GREETING = re.compile(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?]{0,40},\s*", re.I)
+
+
 def _opener(text: str, draft: str) -> str | None:
     """The first sentence after the greeting, when the draft did not open with it."""
     found = [s for s, kind in sentences(text) if kind == "text"]
     draft_first = [s for s, kind in sentences(draft) if kind == "text"][:2]
     for sentence in found[:3]:
-        if re.match(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?]{0,40},\s*", sentence, re.I):
-            sentence = re.sub(r"^(?:hi|hello|dear|hey|good\s+\w+)\b[^.!?]{0,40},\s*", "", sentence, flags=re.I)
+        greeting = _OPENING_GREETING.match(sentence)
+        if greeting:
+            sentence = sentence[greeting.end() :]
             if not sentence:
                 continue
         if sentence in draft_first or sentence[:1].lower() + sentence[1:] in " ".join(draft_first):
             return None
-        return re.sub(r"\b(?:order|parcel|second|third|husband|wife|[A-Z][a-z]+)\b", "…", sentence.lower()) or None
+        return re.sub(r"\b(?:order|parcel|second|third|husband|wife)\b", "…", sentence.lower()) or None
     return None
 
 
