@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     model_temperature: float = Field(default=0.2, ge=0, le=2)
     guidance_k: int = Field(default=4, ge=0, le=20, description="Passages retrieved for an LLM rewrite.")
     guidance_tokens: int = Field(default=900, ge=0, description="Token budget for guidance in the prompt.")
+    retriever: Literal["hybrid", "dense", "lexical"] = Field(
+        default="hybrid", description="Guidance search: MiniLM vectors and BM25 fused (hybrid), or either alone."
+    )
 
     # --- HTTP API (`coach serve`) ---
     # No keys at all means local-only mode: loopback clients only, and `coach serve` refuses other addresses.

@@ -93,9 +93,8 @@ def generate(n: int, out_dir: Path, sources: list[Path] | None = None, seed: int
 
 def chunk_texts(paths: list[Path], settings) -> list[str]:
     """Exactly the texts `ingest` would hand the embedder for these paths, in the same order."""
-    from coach.knowledge.ingest import embedding_text
+    from coach.knowledge.ingest import index_entries
     from coach.knowledge.loader import LoadError, discover, load_document
-    from coach.knowledge.split import split_document
 
     texts: list[str] = []
     for path in discover(paths):
@@ -103,6 +102,5 @@ def chunk_texts(paths: list[Path], settings) -> list[str]:
             doc = load_document(path)
         except LoadError:
             continue
-        chunks = split_document(doc, settings.chunk_tokens, settings.chunk_overlap, settings.encoding)
-        texts += [embedding_text(doc, c) for c in chunks]
+        texts += [entry.embed for entry in index_entries(doc, settings)[0]]
     return texts

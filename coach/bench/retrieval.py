@@ -40,7 +40,7 @@ QUERIES = [
 ]
 DIM = 384
 K = 5
-CACHE_VERSION = "v1"  # bump when the way collections are built changes
+CACHE_VERSION = "v2"  # bump when the way collections are built changes (v2: card phrasings, worded filler)
 
 
 def _settings(path: Path, size: int, host: str | None = None, port: int = 8000) -> Settings:
@@ -48,22 +48,20 @@ def _settings(path: Path, size: int, host: str | None = None, port: int = 8000) 
 
 
 def _real_chunks(settings: Settings) -> tuple[list[str], list[str], list[dict], list[list[float]]]:
-    """The real chunks (cards and seeds), embedded once: ids, documents, metadatas, vectors."""
+    """The real index entries (cards with their phrasings, and seeds), embedded once: ids, documents,
+    metadatas, vectors."""
     from coach.bench.corpus import real_sources
     from coach.knowledge.embed import get_embedder
-    from coach.knowledge.ingest import chunk_id, embedding_text, metadata
+    from coach.knowledge.ingest import index_entries
     from coach.knowledge.loader import discover, load_document
-    from coach.knowledge.split import split_document
 
-    ids, docs, metas, texts = [], [], [], []
-    for path in discover(real_sources(settings.knowledge_dir)):
-        doc = load_document(path)
-        for chunk in split_document(doc, settings.chunk_tokens, settings.chunk_overlap, settings.encoding):
-            ids.append(chunk_id(doc.source, chunk, len(ids)))
-            docs.append(chunk.text)
-            metas.append(metadata(doc, chunk))
-            texts.append(embedding_text(doc, chunk))
-    return ids, docs, metas, get_embedder(settings).embed(texts)
+    entries = [e for path in discover(real_sources(settings.knowledge_dir)) for e in index_entries(load_document(path), settings)[0]]
+    return (
+        [e.id for e in entries],
+        [e.document for e in entries],
+        [e.metadata for e in entries],
+        get_embedder(settings).embed([e.embed for e in entries]),
+    )
 
 
 def _build(path: Path, sizes: list[int], log) -> dict[int, float]:
@@ -77,6 +75,8 @@ def _build(path: Path, sizes: list[int], log) -> dict[int, float]:
     ids, docs, metas, vectors = _real_chunks(base)
     name = get_embedder(base).name
     rng = np.random.default_rng(11)
+    # Filler text is drawn from the real chunks' words, so BM25 sees posting lists of a realistic shape.
+    words = sorted({w for doc in docs for w in doc.lower().split() if w.isalpha()})
     rates: dict[int, float] = {}
     for size in sizes:
         collection = open_collection(_settings(path, size), name, create=True)
@@ -90,7 +90,7 @@ def _build(path: Path, sizes: list[int], log) -> dict[int, float]:
             collection.add(
                 ids=[f"filler-{start + i}" for i in range(count)],
                 embeddings=block,
-                documents=[f"filler chunk {start + i}" for i in range(count)],
+                documents=[" ".join(rng.choice(words, 120)) for _ in range(count)],
                 metadatas=[{"source": f"filler/{(start + i) // 10}.md", "title": "filler", "section": "", "chunk": i % 10}
                            for i in range(count)],  # fmt: skip
             )
@@ -128,30 +128,34 @@ def _index(work: Path, sizes: list[int], quick: bool, log) -> tuple[Path, dict, 
 
 def _measure(settings: Settings, query_vectors: list[list[float]], repeats: int) -> dict:
     from coach.knowledge.embed import get_embedder
-    from coach.knowledge.search import FETCH_FACTOR, search
+    from coach.knowledge.search import FETCH_FACTOR, PHRASINGS_FACTOR, search
     from coach.knowledge.store import open_collection
 
     collection = open_collection(settings, get_embedder(settings).name)
     count = collection.count()
-    fetch = max(K * FETCH_FACTOR, 20)
+    fetch = max(K * FETCH_FACTOR, 20) * PHRASINGS_FACTOR
 
     def query(vector):
         collection.query(query_embeddings=[vector], n_results=fetch, include=["documents", "metadatas", "distances", "embeddings"])
 
     for vector in query_vectors[:2]:
         query(vector)  # warm-up: the first query loads the segment from disk
+    started = time.perf_counter()
+    search(QUERIES[0], k=K, settings=settings, retriever="lexical")  # builds this process's BM25 index
+    lexical_build_ms = round((time.perf_counter() - started) * 1000, 1)
     search(QUERIES[0], k=K, settings=settings)
-    query_ms, search_ms = [], []
+    timings: dict[str, list[float]] = {"query_ms": [], "search_ms": [], "dense_ms": [], "lexical_ms": []}
     for r in range(repeats):
         for text, vector in zip(QUERIES, query_vectors):
             started = time.perf_counter()
             query(vector)
-            query_ms.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            hits = search(text, k=K, settings=settings)
-            search_ms.append((time.perf_counter() - started) * 1000)
-            assert hits, "search returned nothing"
-    return {"chunks": count, "query_ms": summarise(query_ms), "search_ms": summarise(search_ms)}
+            timings["query_ms"].append((time.perf_counter() - started) * 1000)
+            for key, retriever in (("search_ms", "hybrid"), ("dense_ms", "dense"), ("lexical_ms", "lexical")):
+                started = time.perf_counter()
+                hits = search(text, k=K, settings=settings, retriever=retriever)
+                timings[key].append((time.perf_counter() - started) * 1000)
+                assert hits, f"{retriever} search returned nothing"
+    return {"chunks": count, "lexical_build_ms": lexical_build_ms, **{key: summarise(v) for key, v in timings.items()}}
 
 
 def _release(path: Path) -> None:
@@ -212,10 +216,13 @@ def run(work: Path, quick: bool = False, server: bool = True, log=print) -> dict
         "server": served,
         "server_info": server_info,
         "notes": [
-            "Collections hold the 56 real chunks (cards + seeds, real embeddings) plus random unit vectors "
-            "inserted directly (no embedding) up to the size; ids, documents and metadata are synthetic.",
-            "query_ms: collection.query for a precomputed vector, k*4 candidates with embeddings; "
-            "search_ms: coach.knowledge.search.search() end to end, including embedding the query on the CPU.",
+            "Collections hold the real index entries (cards with their phrasings, and seeds; real embeddings) "
+            "plus random unit vectors inserted directly (no embedding) up to the size, whose documents are "
+            "120 words drawn from the real chunks' vocabulary, so BM25 has realistic posting lists.",
+            "query_ms: collection.query for a precomputed vector, the dense side's candidates with embeddings; "
+            "search_ms: coach.knowledge.search.search() end to end with the default hybrid retriever (embed the "
+            "query on the CPU, dense and BM25 candidates, rank fusion, MMR); dense_ms and lexical_ms: each side "
+            "alone; lexical_build_ms: the first search in a process, which builds its BM25 index.",
             "The server is `chroma run` on 127.0.0.1 serving the same directory, reached with chromadb.HttpClient.",
         ],
     }

@@ -15,16 +15,19 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from coach.config import PROJECT_ROOT, Settings
 from coach.knowledge.embed import Embedder, get_embedder
 from coach.knowledge.loader import Document, LoadError, discover, display_path, load_document, source_path
 from coach.knowledge.split import Chunk, split_document
-from coach.knowledge.store import begin_rebuild, finish_rebuild, open_collection
+from coach.knowledge.store import begin_rebuild, finish_rebuild, mark_revision, open_collection
 from coach.schemas import IngestReport
 
-def chunk_id(source: str, chunk: Chunk, occurrence: int) -> str:
-    digest = hashlib.sha256(f"{source}\x00{chunk.section}\x00{chunk.text}".encode()).hexdigest()[:32]
+def chunk_id(source: str, chunk: Chunk, occurrence: int, heading: str = "") -> str:
+    """From the file, the chunk and what else is indexed with it (`heading`: the document's title, tags and
+    keywords), so a changed card heading re-indexes its chunks like changed text does."""
+    digest = hashlib.sha256(f"{source}\x00{heading}\x00{chunk.section}\x00{chunk.text}".encode()).hexdigest()[:32]
     return digest if occurrence == 0 else f"{digest}-{occurrence}"
 
 
@@ -47,7 +50,15 @@ def metadata(doc: Document, chunk: Chunk) -> dict:
         meta["card"] = doc.card
     if doc.tags:
         meta["tags"] = doc.tags
+    if doc.keywords:
+        meta["keywords"] = doc.keywords
+    if doc.phrasings and chunk.index == 0:
+        meta["entries"] = 1 + len(set(doc.phrasings))  # the chunk and the phrasings that lead to it
     return meta
+
+
+def heading(doc: Document) -> str:
+    return "\x00".join([doc.title, ",".join(doc.tags), ",".join(doc.keywords), "\x01".join(doc.phrasings)])
 
 
 class _Writer:
@@ -94,6 +105,12 @@ def indexed_sources(collection) -> dict[str, set[str]]:
         if len(batch["ids"]) < page:
             return by_source
         offset += page
+
+
+def _revision(collection) -> str:
+    """A fingerprint of what the collection holds: its chunk ids, which follow every chunk's content."""
+    ids = sorted(chunk for chunks in indexed_sources(collection).values() for chunk in chunks)
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
 
 def _as_given(path: Path) -> str:
@@ -176,6 +193,7 @@ def ingest(
             writer.stale += sorted(ids)
             report.removed += len(ids)
     writer.flush()
+    mark_revision(collection, _revision(collection))
     if rebuild:
         finish_rebuild(settings, collection)
 
@@ -183,27 +201,61 @@ def ingest(
     return report
 
 
-def _ingest_document(doc: Document, settings: Settings, existing: set[str], writer: _Writer, report: IngestReport):
+class Entry(NamedTuple):
+    """One index entry: its id, the text the embedder sees, the stored document, and its metadata."""
+
+    id: str
+    embed: str
+    document: str
+    metadata: dict
+
+
+def index_entries(doc: Document, settings: Settings) -> tuple[list[Entry], int]:
+    """Everything a document puts in the index (its chunks, then a card's phrasings), and its token count."""
     chunks = split_document(doc, settings.chunk_tokens, settings.chunk_overlap, settings.encoding)
     occurrences: dict[str, int] = defaultdict(int)
-    ids = []
+    entries = []
     for chunk in chunks:
-        base = chunk_id(doc.source, chunk, 0)
-        ids.append(chunk_id(doc.source, chunk, occurrences[base]))
+        base = chunk_id(doc.source, chunk, 0, heading(doc))
+        entries.append(Entry(chunk_id(doc.source, chunk, occurrences[base], heading(doc)), embedding_text(doc, chunk), chunk.text, metadata(doc, chunk)))
         occurrences[base] += 1
+    if entries and doc.phrasings:
+        entries += phrasing_entries(doc, entries[0].id)
+    return entries, sum(c.tokens for c in chunks)
 
-    new = [(i, c) for i, c in zip(ids, chunks) if i not in existing]
-    stale = sorted(existing - set(ids))
+
+def _ingest_document(doc: Document, settings: Settings, existing: set[str], writer: _Writer, report: IngestReport):
+    entries, tokens = index_entries(doc, settings)
+    new = [entry for entry in entries if entry.id not in existing]
+    stale = sorted(existing - {entry.id for entry in entries})
     writer.add(
-        ids=[i for i, _ in new],
-        texts=[embedding_text(doc, c) for _, c in new],
-        documents=[c.text for _, c in new],
-        metadatas=[metadata(doc, c) for _, c in new],
+        ids=[e.id for e in new],
+        texts=[e.embed for e in new],
+        documents=[e.document for e in new],
+        metadatas=[e.metadata for e in new],
         stale=stale,
     )
     report.files += 1
-    report.chunks += len(chunks)
-    report.tokens += sum(c.tokens for c in chunks)
+    report.chunks += len(entries)
+    report.tokens += tokens
     report.added += len(new)
     report.removed += len(stale)
-    report.unchanged += len(chunks) - len(new)
+    report.unchanged += len(entries) - len(new)
+
+
+def phrasing_entries(doc: Document, first_chunk: str) -> list[Entry]:
+    """A card's phrasings as index entries of their own (id, embedded text, document, metadata), each
+    pointing (`of`) at the card's first chunk, which search returns in its place."""
+    entries = []
+    for text in dict.fromkeys(doc.phrasings):
+        digest = hashlib.sha256(f"{doc.source}\x00phrasing\x00{first_chunk}\x00{text}".encode()).hexdigest()[:32]
+        meta = {
+            "source": doc.source, "title": doc.title, "section": "", "chunk": 0, "kind": "phrasing",
+            "of": first_chunk, "entries": 1 + len(set(doc.phrasings)),
+        }  # fmt: skip
+        if doc.card:
+            meta["card"] = doc.card
+        if doc.tags:
+            meta["tags"] = doc.tags
+        entries.append(Entry(f"p-{digest}", text, text, meta))
+    return entries

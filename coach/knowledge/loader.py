@@ -28,6 +28,11 @@ class Document:
     card: str | None = None
     tags: list[str] = field(default_factory=list)
     summary: str | None = None
+    # Words and phrasings agents use for the card's subject: indexed for lexical search only.
+    keywords: list[str] = field(default_factory=list)
+    # Short texts that come up when the card is the right guidance (agents' searches, customers' messages):
+    # each is indexed as its own entry that leads to the card.
+    phrasings: list[str] = field(default_factory=list)
 
 
 def display_path(path: Path) -> str:
@@ -97,18 +102,29 @@ def load_document(path: Path) -> Document:
     if not text.strip():
         raise LoadError("empty after removing boilerplate")
 
-    tags = meta.get("tags") or []
-    if isinstance(tags, str):
-        tags = [t.strip() for t in tags.split(",")]
+    tags = _strings(meta.get("tags"))
     return Document(
         path=path,
         source=display_path(path),
         title=str(meta.get("title") or guess_title(text) or path.stem),
         text=text,
         card=str(meta["id"]) if meta.get("id") else None,
-        tags=[str(t).strip().lower() for t in tags if str(t).strip()],
+        tags=[t.lower() for t in tags],
         summary=str(meta["summary"]) if meta.get("summary") else None,
+        keywords=_strings(meta.get("keywords")),
+        phrasings=_strings(meta.get("phrasings"), split=False),
     )
+
+
+def _strings(value, split: bool = True) -> list[str]:
+    """A front-matter list, or a comma-separated string, as stripped strings."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        items = value.split(",") if split else [value]
+    else:
+        items = value if isinstance(value, list) else [value]
+    return [str(item).strip() for item in items if str(item).strip()]
 
 
 def guess_title(text: str) -> str | None:

@@ -33,8 +33,13 @@ _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
+def store_key(settings: Settings) -> tuple:
+    """Which Chroma the settings name: a server's address, or the embedded index's folder."""
+    return (settings.chroma_host, settings.chroma_port) if settings.uses_chroma_server else (str(settings.data_dir),)
+
+
 def client(settings: Settings):
-    key = (settings.chroma_host, settings.chroma_port) if settings.uses_chroma_server else (str(settings.data_dir),)
+    key = store_key(settings)
     with _lock:
         if key not in _clients:
             import chromadb
@@ -113,6 +118,17 @@ def finish_rebuild(settings: Settings, staged) -> None:
         if _get(chroma, settings.collection) is not None:
             chroma.delete_collection(settings.collection)
         staged.modify(name=settings.collection)
+    except Exception as exc:
+        raise StoreError(f"Chroma failed: {exc}") from exc
+
+
+def mark_revision(collection, revision: str) -> None:
+    """Stamp what the collection holds, so every process's lexical index knows when to rebuild."""
+    metadata = dict(collection.metadata or {})
+    if metadata.get("revision") == revision:
+        return
+    try:
+        collection.modify(metadata={**metadata, "revision": revision})
     except Exception as exc:
         raise StoreError(f"Chroma failed: {exc}") from exc
 
