@@ -29,9 +29,9 @@ PHRASINGS_FACTOR = 3
 VOTES = 3
 # Reciprocal-rank fusion: a candidate earns weight / (RRF_K + rank) from each list it is in.
 # Chosen on the dev queries only (`coach eval retrieval` prints the held-out split beside them).
-RRF_K = 30
+RRF_K = 10
 DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 2.0
+LEXICAL_WEIGHT = 3.0
 LEXICAL_FLOOR = 0.5  # lexical matches under this share of the best one's score are left out of the fusion
 # 1.0 ranks by relevance alone; lower values favour variety.
 MMR_LAMBDA = 0.9
