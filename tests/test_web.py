@@ -138,3 +138,41 @@ def test_streamed_text_that_fails_verification_is_replaced_in_the_page(browser, 
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-replaced.png"), full_page=True)
         context.close()
+
+
+@pytest.mark.parametrize("path, ready", [("/docs", ".swagger-ui .opblock"), ("/redoc", "[role=navigation], .menu-content")])
+def test_the_api_docs_render_with_the_network_blocked(browser, server, path, ready):
+    """Swagger UI and ReDoc come from the app's own /docs-assets: every other origin is refused."""
+    from urllib.parse import urlparse
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    own = urlparse(server.url).netloc
+    refused: list[str] = []
+
+    def only_ours(route):
+        if urlparse(route.request.url).netloc == own:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_ours)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A script or style the policy blocks would break the page. ReDoc's footer logo (an image on its CDN)
+    # is blocked by the policy too, before any request: the page renders without it.
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text)
+        if "Content Security Policy" in msg.text and "Loading the image" not in msg.text
+        else None,
+    )
+    page.goto(server.url + path)
+    page.wait_for_selector(ready, timeout=30_000)
+    assert "rewrite" in page.content().lower()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"api-docs{path.replace('/', '-')}-offline.png"))
+    context.close()
+    assert not refused, refused
+    assert not errors, errors

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.middleware import Middleware
 
 from coach import __version__
@@ -16,7 +17,7 @@ from coach.api import errors
 from coach.api.auth import KeyRing
 from coach.api.limits import BodyLimit, RateLimiter
 from coach.api.metrics import Metrics
-from coach.api.middleware import HEADER, RequestContext
+from coach.api.middleware import DOCS_ASSETS, HEADER, RequestContext
 from coach.api.readiness import Warmth
 from coach.api.routes import guidance, ops, rewrite, web
 from coach.api.state import AppState
@@ -62,7 +63,9 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
             state.warmth.start()
         yield
 
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI and ReDoc from assets in the fastapi-offline package: no CDN, no network.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="coach",
         version=__version__,
         description=DESCRIPTION,

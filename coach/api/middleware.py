@@ -26,7 +26,13 @@ caller_var: ContextVar[dict | None] = ContextVar("coach_caller", default=None)
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
 # Every response that sets no policy of its own (the page does) may not be framed, and a JSON answer loads nothing.
 DEFAULT_CSP = b"default-src 'none'; frame-ancestors 'none'"
-DOCS_CSP = b"frame-ancestors 'none'"  # /docs loads its own scripts and styles
+# /docs and /redoc load Swagger UI and ReDoc from our own /docs-assets, and start them with an inline script;
+# ReDoc renders in a blob: worker. Nothing comes from another origin.
+DOCS_ASSETS = "/docs-assets"
+DOCS_CSP = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
+)
 
 
 class RequestContext:
