@@ -90,7 +90,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `coach serve` listens on.")
     port: int = Field(default=8080, ge=1, le=65535)
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
-    rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key (per worker); 0 = off.")
+    rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key; 0 = off.")
+    redis_url: str | None = Field(
+        default=None,
+        description="Keep rate-limit buckets in Redis (redis://host:6379/0), shared by every worker and replica; "
+        "unset: in memory, per worker.",
+    )
     request_timeout: float = Field(
         default=20.0, gt=0, le=600,
         description="Seconds one API request may work; past it a rewrite returns the draft unchanged and /v1/analyze answers 503.",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 import uvicorn
 
 from coach.api import create_app
@@ -118,3 +123,51 @@ def sse_events(text: str) -> list[tuple[str, object]]:
 def model_answer(rewrite: str, changes: list[dict] | None = None, cites: list[str] | None = None) -> str:
     """What the prompt asks the model for: a JSON object with the rewrite, its changes and the cards cited."""
     return json.dumps({"rewrite": rewrite, "changes": changes or [], "cites": cites or []})
+
+
+# --- `coach serve` as a real process ---
+
+COACH = str(Path(sys.executable).with_name("coach"))
+
+
+def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
+    env.update({"COACH_DATA_DIR": str(tmp_path / "index"), "COACH_COLLECTION": "serve-test", "COACH_RATE_LIMIT": "1000",
+                "COACH_WARM_UP": "false", **extra})  # fmt: skip
+    return env
+
+
+class Served:
+    def __init__(self, tmp_path: Path, *args: str, **env: str) -> None:
+        self.port = free_port()
+        self.log_path = tmp_path / f"serve-{self.port}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [COACH, "serve", "--port", str(self.port), *args],
+            cwd=tmp_path, env=serve_env(tmp_path, **env), stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 180) -> Served:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"coach serve did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.log_path.read_text()

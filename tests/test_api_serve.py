@@ -3,70 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
-from api_support import CONTEXT, DRAFT, USER_KEY, free_port
+from api_support import COACH, CONTEXT, DRAFT, USER_KEY, Served, free_port, serve_env
 
 pytestmark = pytest.mark.slow
 
-COACH = str(Path(sys.executable).with_name("coach"))
 SECRET_QUERY = "Zebedee's wombat parcel"
-
-
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACH_", "OPENAI_", "CHROMA_"))}
-    env.update(COACH_DATA_DIR=str(tmp_path / "index"), COACH_COLLECTION="serve-test", COACH_RATE_LIMIT="1000",
-               COACH_WARM_UP="false", **extra)  # fmt: skip
-    return env
-
-
-class Served:
-    def __init__(self, tmp_path: Path, *args: str, **env: str) -> None:
-        self.port = free_port()
-        self.log_path = tmp_path / f"serve-{self.port}.log"
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [COACH, "serve", "--port", str(self.port), *args],
-            cwd=tmp_path, env=_env(tmp_path, **env), stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait(self, timeout: float = 180) -> Served:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"coach serve did not start:\n{self.log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.log_path.read_text()
 
 
 def test_refuses_to_listen_beyond_loopback_without_keys(tmp_path):
     done = subprocess.run(
         [COACH, "serve", "--host", "0.0.0.0", "--port", str(free_port())],
-        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env=serve_env(tmp_path), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2
     assert "refusing to listen on 0.0.0.0 without API keys" in done.stderr

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from coach import __version__
 from coach.api import errors
 from coach.api.auth import KeyRing
-from coach.api.limits import BodyLimit, RateLimiter
+from coach.api.limits import BodyLimit, make_limiter
 from coach.api.metrics import Metrics
 from coach.api.middleware import DOCS_ASSETS, HEADER, RequestContext
 from coach.api.readiness import Warmth
@@ -48,8 +48,8 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
     state = AppState(
         settings=settings,
         keys=KeyRing(settings),
-        limiter=RateLimiter(settings.rate_limit),
-        failed_auth=RateLimiter(settings.failed_auth_limit),
+        limiter=make_limiter(settings.rate_limit, settings.redis_url, "requests"),
+        failed_auth=make_limiter(settings.failed_auth_limit, settings.redis_url, "auth-failures"),
         metrics=metrics,
         warmth=Warmth(settings),
         backend=backend,

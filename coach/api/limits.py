@@ -1,7 +1,8 @@
 """Request-size limit (413) and per-caller rate limit (429 with Retry-After).
 
-The rate limiter is a token bucket per caller, in memory: with several workers each keeps its own
-buckets, so the effective limit is per worker (a shared limit needs a shared store, e.g. at the proxy).
+The rate limiter is a token bucket per caller. In memory by default: with several workers each keeps
+its own buckets, so the limit is per worker. With `COACH_REDIS_URL` the buckets live in Redis and every
+worker and replica shares them (`coach.api.shared_limits`). `make_limiter` picks one.
 """
 
 from __future__ import annotations
@@ -128,3 +129,15 @@ class RateLimiter:
                     {"Retry-After": str(wait)},
                 )
             self._buckets[caller] = (tokens - 1.0, now)
+
+    def status(self) -> tuple[bool, str]:
+        return True, "rate limits in memory, per worker"
+
+
+def make_limiter(per_minute: int, redis_url: str | None, name: str):
+    """A limiter in Redis when a URL is given (shared by every process), else in this process's memory."""
+    if redis_url:
+        from coach.api.shared_limits import RedisRateLimiter
+
+        return RedisRateLimiter(per_minute, redis_url, prefix=f"coach:{name}:")
+    return RateLimiter(per_minute)

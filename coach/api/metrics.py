@@ -1,7 +1,8 @@
 """Prometheus metrics: requests, latency, rewrites by engine, fallbacks, model tokens.
 
-Each app gets its own registry (tests run several apps in one process). With several uvicorn workers,
-set PROMETHEUS_MULTIPROC_DIR to an empty directory and /metrics adds up every worker's numbers.
+Each app gets its own registry (tests run several apps in one process). `coach serve --workers N` turns on
+Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, a fresh directory per run), so /metrics adds up
+every worker's numbers.
 """
 
 from __future__ import annotations

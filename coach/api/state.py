@@ -21,7 +21,7 @@ from coach.models import Backend
 class AppState:
     settings: Settings
     keys: KeyRing
-    limiter: RateLimiter
+    limiter: RateLimiter  # or a RedisRateLimiter: the same check, blocked and status
     metrics: Metrics
     warmth: Warmth
     backend: Backend | None = None  # tests may inject one; otherwise the settings choose

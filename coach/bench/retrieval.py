@@ -69,7 +69,7 @@ def _build(path: Path, sizes: list[int], log) -> dict[int, float]:
     import numpy as np
 
     from coach.knowledge.embed import get_embedder
-    from coach.knowledge.store import open_collection
+    from coach.knowledge.store import mark_revision, open_collection
 
     base = _settings(path, 0)
     ids, docs, metas, vectors = _real_chunks(base)
@@ -95,6 +95,7 @@ def _build(path: Path, sizes: list[int], log) -> dict[int, float]:
                            for i in range(count)],  # fmt: skip
             )
         rates[size] = round(size / (time.perf_counter() - started), 1)
+        mark_revision(collection, f"bench-{size}")  # as `coach ingest` stamps it: the lexical side keys on it
         log(f"retrieval: built {size:,} chunks ({rates[size]:,.0f} vectors/s)")
     return rates
 
@@ -129,9 +130,11 @@ def _index(work: Path, sizes: list[int], quick: bool, log) -> tuple[Path, dict, 
 def _measure(settings: Settings, query_vectors: list[list[float]], repeats: int) -> dict:
     from coach.knowledge.embed import get_embedder
     from coach.knowledge.search import FETCH_FACTOR, PHRASINGS_FACTOR, search
-    from coach.knowledge.store import open_collection
+    from coach.knowledge.store import mark_revision, open_collection
 
     collection = open_collection(settings, get_embedder(settings).name)
+    if not (collection.metadata or {}).get("revision"):  # an index cached before _build stamped it
+        mark_revision(collection, settings.collection)
     count = collection.count()
     fetch = max(K * FETCH_FACTOR, 20) * PHRASINGS_FACTOR
 

@@ -39,6 +39,8 @@ def serve(
         banner = "!" * 78
         print(f"{banner}\n{LOCAL_ONLY_WARNING}\n{banner}", file=sys.stderr)
     print(f"coach serve: http://{_url_host(host)}:{port}/  (API docs at /docs)", file=sys.stderr)
+    if workers > 1:
+        _metrics_across_workers()
     uvicorn.run(
         "coach.api.app:app_from_env",
         factory=True,
@@ -57,6 +59,25 @@ def serve(
         http="h11",
         h11_max_incomplete_event_size=settings.max_header_bytes,
     )
+
+
+def _metrics_across_workers() -> None:
+    """Prometheus multiprocess mode, so /metrics adds up every worker: each writes its numbers to files in
+    one directory. A directory of our own per run, emptied at start (old workers' files would be counted
+    again) and removed at exit; one set in PROMETHEUS_MULTIPROC_DIR by the operator is used as it is."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = Path(tempfile.gettempdir()) / f"coach-metrics-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # the workers, spawned next, inherit it
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _url_host(host: str) -> str:

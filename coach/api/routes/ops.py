@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from coach import __version__
 from coach.api import examples
 from coach.api.metrics import CONTENT_TYPE
-from coach.api.models import Health, Readiness
+from coach.api.models import Check, Health, Readiness
 from coach.api.state import app_state
 
 router = APIRouter(tags=["operations"])
@@ -36,7 +36,10 @@ async def healthz() -> Health:
     },  # fmt: skip
 )
 def readyz(request: Request) -> JSONResponse:
-    report = app_state(request).warmth.report()
+    state = app_state(request)
+    report = state.warmth.report()
+    ok, detail = state.limiter.status()
+    report.checks["limits"] = Check(ok=ok, detail=detail)  # reported; a limiter outage never makes coach unready
     return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.ready else 503)
 
 
