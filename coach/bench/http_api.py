@@ -69,20 +69,24 @@ def start_server(work: Path, index: Path, collection: str, stub_base: str, worke
     return proc, url, log
 
 
-async def _load(url: str, path: str, body: dict, concurrency: int, seconds: float, warmup: int, expect_engine: str | None) -> dict:
+async def _load(
+    url: str, path: str, body: dict | None, concurrency: int, seconds: float, warmup: int, expect_engine: str | None,
+    headers: dict | None = None,
+) -> dict:
+    """Closed-loop load: POST `body`, or GET when there is none."""
     import httpx
 
     latencies: list[float] = []
     errors: dict[str, int] = {}
     fallbacks = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=60.0, limits=limits, headers=headers) as client:
 
         async def one(record: bool) -> None:
             nonlocal fallbacks
             started = time.perf_counter()
             try:
-                response = await client.post(path, json=body)
+                response = await (client.post(path, json=body) if body is not None else client.get(path))
             except httpx.HTTPError as exc:
                 if record:
                     errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
@@ -117,6 +121,56 @@ async def _load(url: str, path: str, body: dict, concurrency: int, seconds: floa
         "rps": round(len(latencies) / elapsed, 1),
         "latency_ms": summarise(latencies, 1),
     }
+
+
+BENCH_KEY = "bench-key-0123456789abcdef"
+
+
+def limiter_overhead(work: Path, index: Path, collection: str, concurrency_list: list[int], seconds: float, log) -> dict:
+    """One worker with an API key and a limit no client reaches, the buckets in memory and then in a Redis
+    on loopback: what the shared limit adds to a request. The endpoint is the cheapest authenticated one
+    (GET /v1/guidance/cards), so the limiter's cost is not lost in the work."""
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        return {"ran": False, "why": "no redis-server on this machine"}
+    port = free_port()
+    redis_proc = subprocess.Popen(
+        [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    rows = []
+    try:
+        for store, extra in (("memory", {}), ("redis", {"COACH_REDIS_URL": f"redis://127.0.0.1:{port}/0"})):
+            server_port = free_port()
+            log_path = work / f"coach-serve-limiter-{store}.log"
+            env = child_env(COACH_DATA_DIR=str(index), COACH_COLLECTION=collection, COACH_RATE_LIMIT="100000000",
+                            COACH_API_KEYS=BENCH_KEY, **extra)  # fmt: skip
+            with open(log_path, "w") as out:
+                server = subprocess.Popen(
+                    [venv_bin("coach"), "serve", "--port", str(server_port), "--log-level", "warning"],
+                    stdout=out, stderr=subprocess.STDOUT, env=env,
+                )  # fmt: skip
+            url = f"http://127.0.0.1:{server_port}"
+            try:
+                wait_for_http(f"{url}/healthz", server, timeout=180, log=log_path)
+                for concurrency in concurrency_list:
+                    cell = asyncio.run(_load(url, "/v1/guidance/cards", None, concurrency, seconds, max(4, concurrency),
+                                             None, headers={"Authorization": f"Bearer {BENCH_KEY}"}))  # fmt: skip
+                    rows.append({"store": store, "concurrency": concurrency, **cell})
+                    log(f"http: limiter in {store} x{concurrency}: p50 {cell['latency_ms']['p50']} ms, "
+                        f"p95 {cell['latency_ms']['p95']} ms, {cell['errors']} errors")  # fmt: skip
+            finally:
+                stop(server)
+    finally:
+        stop(redis_proc)
+    added = []
+    for concurrency in concurrency_list:
+        memory, redis = (next(r for r in rows if r["store"] == s and r["concurrency"] == concurrency) for s in ("memory", "redis"))
+        added.append({
+            "concurrency": concurrency,
+            **{f"added_{q}_ms": round(redis["latency_ms"][q] - memory["latency_ms"][q], 2) for q in ("p50", "p95")},
+        })  # fmt: skip
+    return {"ran": True, "endpoint": "GET /v1/guidance/cards", "rows": rows, "added": added}
 
 
 def run(work: Path, index_settings, quick: bool = False, log=print) -> dict:
@@ -155,7 +209,9 @@ def run(work: Path, index_settings, quick: bool = False, log=print) -> dict:
                 stop(server)
     finally:
         stop(stub)
+    limiter = limiter_overhead(work, index, index_settings.collection, concurrency_list[:2], seconds, log)
     return {
+        "limiter": limiter,
         "workers": workers_list,
         "concurrency": concurrency_list,
         "seconds_per_cell": seconds,

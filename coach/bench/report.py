@@ -95,6 +95,9 @@ def headline(results: dict) -> list[tuple[str, str, str, str]]:
                          f"p95 {_fmt(best['latency_ms']['p95'])} ms", "", "–"))  # fmt: skip
         rows.append(("HTTP errors, whole matrix", f"{http['total_errors']} ({http['total_fallbacks']} LLM fallbacks)", "0",
                      verdict(http["total_errors"] == 0)))  # fmt: skip
+        for added in (http.get("limiter") or {}).get("added", []):
+            rows.append((f"rate limit in Redis vs in memory, added per request, {added['concurrency']} client(s)",
+                         f"p50 {_fmt(added['added_p50_ms'])} ms, p95 {_fmt(added['added_p95_ms'])} ms", "", "–"))  # fmt: skip
     load = results.get("load") or {}
     if load.get("hold"):
         hold, memory, failures = load["hold"], load["memory"], load["failures"]
@@ -317,8 +320,18 @@ def _http_md(data: dict) -> list[str]:
         rows.append([c["workers"], c["endpoint"], c["concurrency"], c["requests"], c["rps"], _fmt(c["latency_ms"]["p50"]),
                      _fmt(c["latency_ms"]["p95"]), c["errors"], c["fallbacks"]])  # fmt: skip
     starts = ", ".join(f"{k} worker(s) {v} s" for k, v in data.get("server_start_s", {}).items())
-    return [f"{data['seconds_per_cell']} s per cell, a {data['draft_words']}-word draft; server start to ready: {starts}.", "",
-            _table(["workers", "endpoint", "clients", "requests", "req/s", "p50 ms", "p95 ms", "errors", "LLM fallbacks"], rows), ""]  # fmt: skip
+    lines = [f"{data['seconds_per_cell']} s per cell, a {data['draft_words']}-word draft; server start to ready: {starts}.", "",
+             _table(["workers", "endpoint", "clients", "requests", "req/s", "p50 ms", "p95 ms", "errors", "LLM fallbacks"], rows), ""]  # fmt: skip
+    limiter = data.get("limiter") or {}
+    if limiter.get("ran"):
+        rows = [[r["store"], r["concurrency"], r["requests"], r["rps"], _fmt(r["latency_ms"]["p50"]), _fmt(r["latency_ms"]["p95"]),
+                 r["errors"]] for r in limiter["rows"]]  # fmt: skip
+        lines += [f"Rate limiter, one worker, {limiter['endpoint']} with an API key and a limit no client reaches: "
+                  "buckets in memory, then in a Redis on loopback (COACH_REDIS_URL).", "",
+                  _table(["buckets", "clients", "requests", "req/s", "p50 ms", "p95 ms", "errors"], rows), ""]  # fmt: skip
+    elif limiter:
+        lines += [f"Rate limiter with Redis not measured: {limiter['why']}.", ""]
+    return lines
 
 
 def _load_md(data: dict) -> list[str]:
