@@ -26,7 +26,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit.", metavar=""),
 ) -> None:
     """Rewrite support replies so customers feel treated as people — warm, professional, facts intact."""
 

@@ -19,7 +19,7 @@ def bench_command(
         str | None, typer.Option(help=f"Comma-separated areas to run (default all): {_AREAS}.")
     ] = None,
     quick: Annotated[
-        bool, typer.Option("--quick", help="Small sizes and few repeats (seconds to a minute); writes bench-quick.*.")
+        bool, typer.Option("--quick", help="Small sizes and few repeats (seconds to a minute); writes bench-quick.*.", metavar="")
     ] = False,
     out: Annotated[
         Path | None, typer.Option(help="Results folder (default bench/results in the project).", file_okay=False)

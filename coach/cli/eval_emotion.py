@@ -13,7 +13,7 @@ from coach.cli import eval_app
 @eval_app.command("emotion")
 def eval_emotion(
     min_macro_f1: Annotated[float, typer.Option(help="Exit 1 when the combination's held-out macro-F1 is below this.")] = 0.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.", metavar="")] = False,
 ) -> None:
     """Macro-F1 on the primary label for the lexicon, the model and the combination; per-label figures."""
     from pydantic import ValidationError

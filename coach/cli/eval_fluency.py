@@ -16,8 +16,8 @@ from coach.cli import eval_app
 def eval_fluency(
     data: Annotated[Path | None, typer.Option(help="A folder of labelled sentence files (default: evals/fluency).")] = None,
     min_recall: Annotated[float, typer.Option(help="Exit 1 when held-out recall is below this.")] = 0.0,
-    show: Annotated[bool, typer.Option("--show", help="List dev misses and false alarms (held-out stays unread).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    show: Annotated[bool, typer.Option("--show", help="List dev misses and false alarms (held-out stays unread).", metavar="")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.", metavar="")] = False,
 ) -> None:
     """How often the guard calls a broken sentence broken (recall) and is right when it does (precision)."""
     import yaml

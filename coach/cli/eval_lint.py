@@ -16,8 +16,8 @@ def eval_lint(
     corpus: Annotated[Path | None, typer.Option(help="The tone corpus folder (dev-*.jsonl, heldout-*.jsonl).")] = None,
     min_precision: Annotated[float, typer.Option(help="Exit 1 when held-out precision (combined) is below this.")] = 0.0,
     min_recall: Annotated[float, typer.Option(help="Exit 1 when held-out recall (combined) is below this.")] = 0.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
-    show_misses: Annotated[bool, typer.Option("--misses", help="List the held-out sentences the combination gets wrong.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.", metavar="")] = False,
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the held-out sentences the combination gets wrong.", metavar="")] = False,
 ) -> None:
     """Precision and recall of rules, model and combined, by category, on dev and held-out."""
     from pydantic import ValidationError

@@ -39,14 +39,14 @@ def eval_run(
     cases: Annotated[str | None, typer.Option("--cases", help="Only cases with this tag, e.g. hard.")] = None,
     cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cells run at once (threads).")] = 4,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every cell (the cache is refreshed).")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every cell (the cache is refreshed).", metavar="")] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for results.json and report.html (default: <data_dir>/eval-runs/<time>).")] = None,
     results: Annotated[Path | None, typer.Option(help="Write the JSON here instead of <out>/results.json (e.g. evals/baseline.json).")] = None,
-    slim: Annotated[bool, typer.Option(help="Leave the full pipeline results out of results.json (metrics and rewrites stay).")] = False,
+    slim: Annotated[bool, typer.Option(help="Leave the full pipeline results out of results.json (metrics and rewrites stay).", metavar="")] = False,
     judge_model: Annotated[str | None, typer.Option(help="Grade every reply with this model on the configured endpoint.")] = None,
     judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
     judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", metavar="")] = False,
 ) -> None:
     """Run the rewrite eval: every case × prompt version × engine, scored; writes JSON and an HTML report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -124,8 +124,8 @@ def eval_compare(
     baseline: Annotated[Path, typer.Argument(help="results.json of the baseline run, e.g. evals/baseline.json.")],
     new: Annotated[Path, typer.Argument(help="results.json of the new run.")],
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="A score may drop by this much (rates in 0-1) before it counts.")] = 0.02,
-    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a score regressed or a fact was lost.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a score regressed or a fact was lost.", metavar="")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.", metavar="")] = False,
 ) -> None:
     """Compare two eval runs: scores that dropped beyond the threshold and facts newly lost."""
     from pydantic import ValidationError

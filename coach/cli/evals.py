@@ -28,7 +28,7 @@ def eval_retrieval(
     min_recall: Annotated[
         float, typer.Option(help="Exit 1 when the configured retriever's recall@3 is below this (held-out, or dev when there is none).")
     ] = 0.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.", metavar="")] = False,
 ) -> None:
     """Recall@3 and MRR of guidance retrieval on labelled agent situations: each retriever, each split."""
     from pydantic import ValidationError

@@ -29,9 +29,9 @@ def ingest(
     ] = None,
     rebuild: Annotated[
         bool,
-        typer.Option(help="Rebuild from scratch (e.g. a new embedding model); the old index serves until the new one is complete."),
+        typer.Option(help="Rebuild from scratch (e.g. a new embedding model); the old index serves until the new one is complete.", metavar=""),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.", metavar="")] = False,
 ) -> None:
     """Index guidance articles (.md, .txt, .html) into the vector store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -75,7 +75,7 @@ def search(
     query: Annotated[str, typer.Argument(help="What the agent is dealing with, in plain words.")],
     k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages.")] = 5,
     tag: Annotated[str | None, typer.Option(help="Only passages with this tag.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print passages as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print passages as JSON.", metavar="")] = False,
 ) -> None:
     """Find the guidance that fits a situation."""
     from coach.knowledge.search import search as run_search

@@ -28,7 +28,7 @@ def lint_command(
     channel: ChannelOpt = None,
     locale: LocaleOpt = None,
     context_file: ContextFileOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.", metavar="")] = False,
 ) -> None:
     """Check a draft reply for over-familiarity, blame, dismissiveness and missed personal touches."""
     from coach.analysis import DataError, analyse

@@ -31,7 +31,7 @@ def rewrite_command(
     tone: Annotated[Tone, typer.Option("--tone")] = Tone.warm_professional,
     max_words: Annotated[int | None, typer.Option("--max-words", min=5, help="Longest rewrite allowed.")] = None,
     keep: Annotated[list[str] | None, typer.Option("--keep", help="Wording that must survive verbatim; repeatable.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.", metavar="")] = False,
 ) -> None:
     """Rewrite a draft reply: personal, warm and professional, with every fact kept."""
     from pydantic import ValidationError
@@ -69,6 +69,12 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def plain_diff(diff: list) -> str:
+    """The word diff without colour: `[-removed words-]{+added words+}`, as `git diff --word-diff` marks them."""
+    marks = {"-": ("[-", "-]"), "+": ("{+", "+}"), "=": ("", "")}
+    return "".join(f"{marks[op][0]}{chunk}{marks[op][1]}" if op == "=" or chunk.strip() else chunk for op, chunk in diff)
+
+
 def show(result: RewriteResult) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -79,14 +85,20 @@ def show(result: RewriteResult) -> None:
     engine = result.engine + (f"  [yellow](fell back: {escape(result.fallback)})[/]" if result.fallback else "")
     console.print(Panel(escape(result.rewrite), title="rewrite", title_align="left", subtitle=f"engine: {engine}", subtitle_align="left"))
 
-    diff = Text()
-    for op, chunk in result.diff:
-        diff.append(chunk, style={"-": "red strike", "+": "green", "=": ""}[op])
-    console.print(Panel(diff, title="diff", title_align="left", border_style="dim"))
+    if not any(op != "=" for op, _ in result.diff):
+        console.print("[dim]no changes[/]")
+    elif console.is_terminal:
+        diff = Text()
+        for op, chunk in result.diff:
+            diff.append(chunk, style={"-": "red strike", "+": "green", "=": ""}[op])
+        console.print(Panel(diff, title="diff", title_align="left", border_style="dim"))
+    else:  # a pre-send hook or a log: no colour, so the edits are marked in the text
+        console.print("diff:\n" + escape(plain_diff(result.diff)))
 
-    if result.changes:
+    changes = [c for c in result.changes if (c.before or "").strip() or (c.after or "").strip()]
+    if changes:
         console.print("[bold]changes[/]")
-        for change in result.changes:
+        for change in changes:
             what = {"added": f'+ "{change.after}"', "removed": f'- "{change.before}"'}.get(
                 change.kind, f'"{change.before}" → "{change.after}"'
             )
@@ -96,6 +108,17 @@ def show(result: RewriteResult) -> None:
         console.print("[bold]guidance followed[/]")
         for citation in result.citations:
             console.print(f"  [cyan]{citation.card}[/] {escape(citation.title)} [dim]{escape(citation.source)}[/]")
+
+    open_findings = result.analysis.rewrite.findings
+    said = {f.message for f in open_findings}
+    open_checks = [c for c in result.analysis.rewrite.checks if c.applicable and not c.passed and c.detail not in said]
+    if open_findings or open_checks:
+        console.print("[bold]still open in the rewrite[/]")
+        for finding in open_findings:
+            quoted = f' "{finding.match}"' if finding.match else ""
+            console.print(f"  {finding.level.value}{escape(quoted)}: {escape(finding.message)} [dim]({finding.rule})[/]")
+        for check in open_checks:
+            console.print(f"  check {check.id}: {escape(check.detail)}")
 
     for note in result.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")

@@ -31,7 +31,7 @@ def _train(name: str, quiet: bool) -> None:
     print(classifier_path(name))
 
 
-QUIET = typer.Option("--quiet", "-q", help="Print only the saved file's path.")
+QUIET = typer.Option("--quiet", "-q", help="Print only the saved file's path.", metavar="")
 
 
 @train_app.command("tone")
