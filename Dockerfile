@@ -21,14 +21,16 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 WORKDIR /app
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-RUN pip install --index-url "${TORCH_INDEX}" "torch==2.13.0"
+RUN pip install --index-url "${TORCH_INDEX}" "torch==2.13.0+cpu"
 COPY pyproject.toml README.md ./
 COPY coach ./coach
 COPY knowledge ./knowledge
 COPY prompts ./prompts
-# Editable, so coach finds knowledge/ and prompts/ beside its package, as in a checkout.
+# Editable, so coach finds knowledge/ and prompts/ beside its package, as in a checkout. The ingest exports
+# the embedding model; the rewrite exports the 8-bit copy the tone and emotion models read.
 RUN pip install -e . \
-    && coach ingest --json > /tmp/ingest.json
+    && coach ingest --json > /tmp/ingest.json \
+    && coach rewrite "Hello Sam, your parcel has shipped." --json > /tmp/rewrite.json
 
 FROM ${BASE}
 ENV PATH=/opt/venv/bin:$PATH \
