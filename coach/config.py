@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
     rate_limit: int = Field(default=60, ge=0, description="Requests per minute per API key; 0 = off.")
+    local_rate_limit: bool = Field(
+        default=False, description="Apply COACH_RATE_LIMIT in local-only mode too (off: one local user is never throttled)."
+    )
     redis_url: str | None = Field(
         default=None,
         description="Keep rate-limit buckets in Redis (redis://host:6379/0), shared by every worker and replica; "

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 
 class Channel(str, Enum):
@@ -15,11 +17,30 @@ class Channel(str, Enum):
     phone = "phone"
 
 
+_DATED_NOTE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:\-–—]\s*(.+)$", re.DOTALL)
+HISTORY_FORMS = (
+    "a past interaction is a string ('2026-02-20: engineer no-show', or just a note) "
+    'or an object {"note": "...", "date": "YYYY-MM-DD"}'
+)
+
+
 class PastInteraction(BaseModel):
-    """A short note about an earlier contact, e.g. "2026-10-02: parcel arrived late, apologised"."""
+    """A short note about an earlier contact, e.g. "2026-10-02: parcel arrived late, apologised".
+
+    Given as an object, or as a string: "YYYY-MM-DD: note" (the date is read off) or a plain note."""
 
     note: str = Field(min_length=1, max_length=2000)
     date: dt.date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            dated = _DATED_NOTE.match(value)
+            return {"date": dated.group(1), "note": dated.group(2).strip()} if dated else {"note": value.strip()}
+        if not isinstance(value, dict | PastInteraction):
+            raise ValueError(HISTORY_FORMS)
+        return value
 
 
 class Context(BaseModel):

@@ -43,8 +43,30 @@ def field_errors(errors: list[dict]) -> list[FieldError]:
     out = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
-        out.append(FieldError(field=".".join(loc) or "body", message=error.get("msg", "invalid"), type=error.get("type", "")))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append(FieldError(field=".".join(loc) or "body", message=message, type=error.get("type", "")))
     return out
+
+
+NOT_JSON = "the body is not valid JSON"
+SEND_JSON = "send the request body as JSON, with Content-Type: application/json"
+NOT_UTF8 = "the body is not valid UTF-8: send JSON encoded as UTF-8"
+
+
+def _body_problem(request: Request, errors: list[dict]) -> JSONResponse | None:
+    """A body that is not JSON at all gets a plain answer, not a field list: 422 like any invalid request
+    (415 when it was not even sent as JSON)."""
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            ctx = error.get("ctx") or {}
+            where = f" ({ctx['error']} at character {error['loc'][-1]})" if ctx.get("error") and error.get("loc") else ""
+            return error_response(422, f"{NOT_JSON}{where}")
+        if error.get("type") == "model_attributes_type" and tuple(error.get("loc", ())) == ("body",):
+            content_type = request.headers.get("content-type", "")
+            if "json" not in content_type.lower():
+                return error_response(415, f"{SEND_JSON} (got {content_type or 'no Content-Type'})")
+            return error_response(422, f"{NOT_JSON} object: expected one such as {{\"draft\": \"...\"}}")
+    return None
 
 
 def _invalid(errors: list[dict]) -> JSONResponse:
@@ -61,7 +83,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) else _CODES.get(exc.status_code, "error")
-        if exc.status_code == 404 and message == "Not Found":
+        if exc.status_code == 400 and message == "There was an error parsing the body":  # FastAPI's, for bad UTF-8
+            message = NOT_UTF8
+        elif exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
@@ -69,7 +93,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _invalid(list(exc.errors()))
+        errors = list(exc.errors())
+        return _body_problem(request, errors) or _invalid(errors)
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(request: Request, exc: ValidationError) -> JSONResponse:

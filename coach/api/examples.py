@@ -43,7 +43,11 @@ ANALYSIS = {
 }
 
 REWRITE_RESULT = {
-    "rewrite": "Hi Sarah, I'm sorry your order #48213 is delayed again. It should be with you by 14 March.",
+    # What the editor really answers to REWRITE_REQUEST["basic"] (a test keeps it so): every date is the draft's.
+    "rewrite": (
+        "Hi Sarah, I'm sorry this is the second time your order is late. I can see this matters for your daughter's "
+        "birthday. Your order #48213 is delayed again. It should be there by 14 March."
+    ),
     "engine": "rules",
     "fallback": None,
     "prompt_version": None,

@@ -17,7 +17,9 @@ def _not_blank(value: str) -> str:
 class RewriteCall(RewriteRequest):
     """A rewrite request, plus `stream` to get server-sent events instead of one JSON result."""
 
-    stream: bool = Field(default=False, description="Answer with server-sent events (same as Accept: text/event-stream).")
+    stream: bool = Field(
+        default=False, strict=True, description="Answer with server-sent events (same as Accept: text/event-stream); true or false, not a string."
+    )
 
     _draft_not_blank = field_validator("draft")(_not_blank)
 

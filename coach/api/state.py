@@ -54,7 +54,10 @@ async def caller(request: Request, _bearer=Security(bearer_scheme), _header=Secu
     if holder is not None:
         holder["id"] = who.id
     try:
-        state.limiter.check(who.id)
+        # Local-only mode serves one person on this machine (the page, a script): nobody to share with, so
+        # no per-key limit unless COACH_LOCAL_RATE_LIMIT is on. With keys, every key is limited.
+        if not state.keys.local_only or state.settings.local_rate_limit:
+            state.limiter.check(who.id)
     except ApiError:
         state.metrics.rate_limited.inc()
         raise

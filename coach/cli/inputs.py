@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +11,6 @@ import typer
 
 from coach.schemas import Channel, Context
 
-_DATED_NOTE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[:\-–—]\s*(.+)$", re.DOTALL)
 
 
 # Options shared by every command that takes a draft and its context.
@@ -71,7 +69,7 @@ def build_context(path: Path | None, flags: dict[str, Any], history: list[str]) 
 
     data: dict[str, Any] = _read_context_file(path) if path else {}
     data.update({key: value for key, value in flags.items() if value is not None})
-    items = [_history_item(h) for h in data.get("history", []) or []] + [_history_item(h) for h in history]
+    items = list(data.get("history", []) or []) + list(history)  # strings are read by PastInteraction
     if items:
         data["history"] = items
     try:
@@ -96,10 +94,3 @@ def _read_context_file(path: Path) -> dict[str, Any]:
     if "name" in data and "customer_name" not in data:
         data["customer_name"] = data.pop("name")
     return data
-
-
-def _history_item(item: Any) -> Any:
-    if not isinstance(item, str):
-        return item
-    dated = _DATED_NOTE.match(item)
-    return {"date": dated.group(1), "note": dated.group(2).strip()} if dated else {"note": item.strip()}

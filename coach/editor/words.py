@@ -13,6 +13,8 @@ _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U000
 # Chat drops the subject ("will update you soon"): the agent is the one who will.
 _DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
 _DROPPED_SUBJECT = re.compile(r"^(will|have)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+# "should be there by Friday": the thing being delivered or fixed is the one that should.
+_DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
 # "Leah, Registrar's Office": a name or team line, which takes no full stop.
 _NAME_LINE = re.compile(r"^(?:[A-Z][\w'’.-]*,?\s*){1,6}$")
@@ -74,6 +76,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
         rest = text[opener.end() :]
         text = f"{value}, {rest}" if rest else f"{value}."
     text = _DROPPED_SUBJECT.sub(lambda m: "I " + m.group(1).lower() + " ", text)
+    text = _DROPPED_IT.sub(lambda m: "It " + m.group(1).lower() + " ", text)
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
         text = _formal(text, patterns)

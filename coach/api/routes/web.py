@@ -21,3 +21,10 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def page() -> FileResponse:
     return FileResponse(WEB_DIR / "index.html", media_type="text/html", headers={"Content-Security-Policy": CSP})
+
+
+@router.get("/favicon.ico")
+@router.get("/favicon.svg")
+def favicon() -> FileResponse:
+    """One SVG icon, for the page's tab and for browsers that ask for /favicon.ico on their own."""
+    return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})

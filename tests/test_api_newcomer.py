@@ -1,0 +1,96 @@
+"""The API as a chat-tool developer meets it: history as strings, plain answers to bodies that are not
+JSON, strict booleans, an honest OpenAPI example, no throttling of the one local user, a favicon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from coach.api import create_app, examples
+from coach.config import Settings
+from coach.pipeline import rewrite
+from coach.schemas import RewriteRequest
+
+KEY = "newcomer-key-0123456789"
+
+
+def _client(tmp_path: Path, **overrides) -> TestClient:
+    values = dict(data_dir=tmp_path / "index", collection="t", chroma_host=None, model=None, api_keys=[KEY],
+                  admin_keys=[], rate_limit=60, warm_up=False)  # fmt: skip
+    values.update(overrides)
+    return TestClient(create_app(Settings(**values), warm_up=False), base_url="http://127.0.0.1",
+                      headers={"Authorization": f"Bearer {KEY}"} if values["api_keys"] else {})  # fmt: skip
+
+
+@pytest.fixture
+def client(tmp_path):
+    return _client(tmp_path)
+
+
+def test_history_entries_may_be_strings_or_objects(client):
+    body = {"draft": "Hello, your engineer visit is booked for 3 March.",
+            "context": {"history": ["2026-02-20: engineer no-show", "called about the boiler",
+                                    {"note": "refund sent", "date": "2026-01-02"}]}}  # fmt: skip
+    response = client.post("/v1/analyze", json=body)
+    assert response.status_code == 200, response.text
+
+
+def test_a_wrong_history_shape_names_the_accepted_forms(client):
+    response = client.post("/v1/analyze", json={"draft": "Hello.", "context": {"history": [5]}})
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert "2026-02-20: engineer no-show" in message and '"note"' in message and "Value error" not in message
+
+
+@pytest.mark.parametrize(
+    "content, content_type, status, words",
+    [
+        (b"draft=hi", "application/json", 422, "not valid JSON"),
+        (b'{"draft": "hi"}', "", 415, "Content-Type: application/json"),
+        (b'{"draft": "hi"}', "text/plain", 415, "Content-Type: application/json"),
+        (b'{"draft": "Your order \xff\xfe is late"}', "application/json", 400, "UTF-8"),
+        (b'["draft"]', "application/json", 422, "JSON object"),
+    ],
+    ids=["not-json", "no-content-type", "text-plain", "bad-utf8", "not-an-object"],
+)
+def test_bodies_that_are_not_json_get_a_plain_answer(client, content, content_type, status, words):
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/v1/rewrite", content=content, headers=headers)
+    assert response.status_code == status, response.text
+    assert words in response.json()["message"]
+    assert "0: JSON decode error" not in response.text and "parsing the body" not in response.text
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, "1"])
+def test_stream_takes_only_true_or_false(client, value):
+    response = client.post("/v1/rewrite", json={"draft": "Hello, your parcel shipped.", "stream": value})
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "stream"
+
+
+def test_the_openapi_example_is_what_the_editor_answers():
+    request = RewriteRequest.model_validate({**examples.REWRITE_REQUEST["basic"]["value"], "engine": "rules"})
+    assert rewrite(request).rewrite == examples.REWRITE_RESULT["rewrite"]
+    assert "14 March" in examples.DRAFT  # its one date comes from the draft
+
+
+def test_local_only_mode_does_not_throttle_the_one_local_user(tmp_path):
+    app = _client(tmp_path, api_keys=[], rate_limit=3).app  # no keys: local-only mode
+    local = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000))  # a loopback peer
+    statuses = [local.get("/v1/guidance/cards").status_code for _ in range(10)]
+    assert statuses == [200] * 10
+
+
+def test_keys_are_still_rate_limited(tmp_path):
+    client = _client(tmp_path, rate_limit=3)
+    statuses = [client.get("/v1/guidance/cards").status_code for _ in range(5)]
+    assert statuses[:3] == [200] * 3 and statuses[3:] == [429, 429]
+
+
+def test_the_favicon_is_served(client):
+    for path in ("/favicon.ico", "/favicon.svg"):
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+        assert response.text.startswith("<svg")
