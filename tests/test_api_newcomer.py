@@ -94,3 +94,41 @@ def test_the_favicon_is_served(client):
         response = client.get(path)
         assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
         assert response.text.startswith("<svg")
+
+
+def _long_draft() -> str:
+    import random
+
+    rng = random.Random(1)
+    sentences = ["hey mate, your order #48213 is delayed again lol.", "We will refund £24.99 by 14 March.",
+                 "Please check https://track.example.com/ABC123.", "cant do anything its company policy.",
+                 "Thanks for your patience, the engineer will call you tomorrow."]  # fmt: skip
+    return " ".join(rng.choice(sentences) for _ in range(1200))[:50_000]
+
+
+@pytest.mark.slow
+def test_a_50_kb_draft_gets_an_answer_within_four_times_its_size(tmp_path):
+    from coach.api.detail import LIST_CAP
+
+    client = _client(tmp_path, max_request_bytes=200_000)
+    draft = _long_draft()
+    bound = 4 * len(draft.encode()) + 20_000
+    body = {"draft": draft, "context": {"customer_name": "Sarah"}, "engine": "rules"}
+    standard = client.post("/v1/rewrite", json=body)
+    assert standard.status_code == 200 and len(standard.content) <= bound
+    result = standard.json()
+    assert len(result["analysis"]["draft"]["findings"]) == LIST_CAP
+    assert '"detail": "full"' in result["notes"][-1] and "analysis.draft.findings" in result["notes"][-1]
+    full = client.post("/v1/rewrite", json={**body, "detail": "full"})
+    assert len(full.json()["analysis"]["draft"]["findings"]) > LIST_CAP  # opt in for everything
+    assert full.json()["rewrite"] == result["rewrite"]  # the rewrite itself is never cut
+
+    streamed = client.post("/v1/rewrite", json={**body, "stream": True})
+    assert streamed.status_code == 200 and len(streamed.content) <= bound + len(draft.encode())  # + the analysis event
+    analysis = client.post("/v1/analyze", json={"draft": draft})
+    assert len(analysis.json()["findings"]) == LIST_CAP and '"detail": "full"' in analysis.json()["notes"][-1]
+
+
+def test_detail_takes_standard_or_full(client):
+    response = client.post("/v1/analyze", json={"draft": "Hello.", "detail": "everything"})
+    assert response.status_code == 422 and response.json()["fields"][0]["field"] == "detail"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from coach.api.detail import LIST_CAP, Detail
 from coach.schemas import Context, IngestReport, Passage, RewriteRequest  # noqa: F401 (re-exported)
 
 
@@ -21,10 +22,16 @@ class RewriteCall(RewriteRequest):
         default=False, strict=True, description="Answer with server-sent events (same as Accept: text/event-stream); true or false, not a string."
     )
 
+    detail: Detail = Field(
+        default="standard",
+        description=f'"standard": each list in the answer shows at most {LIST_CAP} items, and a note says what was left '
+        'out (a very long draft stays a small answer); "full": every item.',
+    )
+
     _draft_not_blank = field_validator("draft")(_not_blank)
 
     def engine_request(self) -> RewriteRequest:
-        return RewriteRequest.model_validate(self.model_dump(exclude={"stream"}))
+        return RewriteRequest.model_validate(self.model_dump(exclude={"stream", "detail"}))
 
 
 class AnalyzeCall(BaseModel):
@@ -32,6 +39,7 @@ class AnalyzeCall(BaseModel):
 
     draft: str = Field(min_length=1, max_length=50_000)
     context: Context = Field(default_factory=Context)
+    detail: Detail = Field(default="standard", description=f"As for /v1/rewrite: at most {LIST_CAP} items per list unless \"full\".")
 
     _draft_not_blank = field_validator("draft")(_not_blank)
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from coach.api import examples, sse
 from coach.api.auth import Caller
+from coach.api.detail import bounded_analysis, bounded_result
 from coach.api.errors import ApiError
 from coach.api.logs import mark_sensitive, request_id_var
 from coach.api.metrics import Metrics
@@ -78,12 +79,14 @@ async def rewrite_endpoint(
         limit = deadline(state.settings.request_timeout)  # a streaming client that leaves closes the stream
         events = rewrite_events(engine_request, settings=state.settings, backend=state.backend, stream=True, deadline=limit)
         first = await run_in_threadpool(next, events)  # an unknown prompt version raises here: still a 422
-        return StreamingResponse(_stream(first, events, state.metrics), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
+        return StreamingResponse(
+            _stream(first, events, state.metrics, full=call.detail == "full"), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS
+        )
     async with watching(request) as gone:
         limit = deadline(state.settings.request_timeout, gone.is_set)
         result = await run_in_threadpool(rewrite, engine_request, settings=state.settings, backend=state.backend, deadline=limit)
     state.metrics.observe_rewrite(result)
-    return result
+    return result if call.detail == "full" else bounded_result(result)
 
 
 @asynccontextmanager
@@ -105,16 +108,23 @@ async def watching(request: Request) -> AsyncIterator[threading.Event]:
         task.cancel()
 
 
-def _stream(first, events: Iterator, metrics: Metrics) -> Iterator[str]:
+def _stream(first, events: Iterator, metrics: Metrics, full: bool = False) -> Iterator[str]:
+    def sized(data):
+        if full:
+            return data
+        if isinstance(data, RewriteResult):
+            return bounded_result(data)
+        return bounded_analysis(data) if isinstance(data, Analysis) else data
+
     try:
-        yield sse.encode(first.kind, first.data)
+        yield sse.encode(first.kind, sized(first.data))
         for event in events:
             if event.kind == "delta":
                 yield sse.encode("delta", {"text": event.data})
                 continue
             if event.kind == "result":
                 metrics.observe_rewrite(event.data)
-            yield sse.encode(event.kind, event.data)
+            yield sse.encode(event.kind, sized(event.data))
     except Exception:  # a bug, never a model failure (those fall back inside the pipeline)
         log.exception("rewrite stream failed")
         yield sse.encode("error", {"error": "internal", "message": "the rewrite failed", "request_id": request_id_var.get()})
@@ -146,7 +156,8 @@ async def analyze_endpoint(
 
     try:
         async with watching(request) as gone:
-            return await run_in_threadpool(work, gone)
+            analysis = await run_in_threadpool(work, gone)
+        return analysis if call.detail == "full" else bounded_analysis(analysis)
     except BudgetExceeded as exc:
         raise ApiError(503, f"the analysis stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
 
