@@ -176,3 +176,98 @@ def test_the_api_docs_render_with_the_network_blocked(browser, server, path, rea
     context.close()
     assert not refused, refused
     assert not errors, errors
+
+
+POLICY_DRAFT = "hey mate, your order #48213 is delayed again lol. cant do anything its company policy"
+
+
+def _rewrite(page, draft: str = DRAFT, **fields: str) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_text("Settings").click()
+    page.get_by_label("API key").fill(USER_KEY)
+    for label, value in fields.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_label("Draft reply").fill(draft)
+    page.get_by_role("button", name="Rewrite").click()
+    expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+
+
+def test_a_placeholder_is_marked_and_blocks_copy_until_filled(page):
+    from playwright.sync_api import expect
+
+    _rewrite(page, POLICY_DRAFT, **{"Customer's name": "Sarah"})
+    gap = page.locator("#rewrite-text mark.placeholder")
+    expect(gap).to_have_count(1)
+    page.get_by_role("button", name="Copy reply").click()
+    expect(page.locator("#copy-status")).to_contain_text("Not copied: fill [")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-placeholder-blocked.png"), full_page=True)
+
+    gap.click()
+    gap.evaluate("node => { node.textContent = 'a refund of the delivery fee'; }")  # the agent types the offer
+    page.get_by_role("button", name="Copy reply").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "a refund of the delivery fee" in copied and "[" not in copied and "#48213" in copied
+
+
+def test_findings_separate_what_was_fixed_from_what_is_open(page):
+    from playwright.sync_api import expect
+
+    _rewrite(page, **{"Customer's name": "Sarah"})
+    expect(page.locator("#findings .fixed").first).to_contain_text("fixed in the reply")
+    expect(page.locator("#open-findings li").first).to_be_visible()
+
+
+def test_the_card_dialog_renders_markdown(page):
+    from playwright.sync_api import expect
+
+    _rewrite(page)
+    page.locator("#result .card-link").first.click()
+    body = page.locator("#card-body")
+    expect(body.locator("h4, h3").first).to_be_visible()
+    assert body.locator("ul li").count() >= 2
+    assert "## " not in body.inner_text() and "- \"" not in body.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-card-markdown.png"))
+
+
+def test_the_new_fields_reach_the_request(page):
+    from playwright.sync_api import expect
+
+    requests: list[dict] = []
+    page.on("request", lambda r: requests.append(r.post_data_json) if r.url.endswith("/v1/rewrite") else None)
+    page.get_by_text("Settings").click()
+    page.get_by_label("API key").fill(USER_KEY)
+    page.get_by_label("Tone").select_option("formal")
+    page.get_by_label("Locale").fill("en-GB")
+    page.get_by_label("Address as").fill("Mr Okafor")
+    page.get_by_label("Customer's name").fill("David Okafor")
+    page.get_by_label("Draft reply").fill(DRAFT)
+    page.get_by_role("button", name="Rewrite").click()
+    expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+    body = requests[-1]
+    assert body["tone"] == "formal" and body["context"]["locale"] == "en-GB"
+    assert body["context"]["address_as"] == "Mr Okafor"
+
+
+def test_after_an_error_nothing_stale_says_ready(page):
+    from playwright.sync_api import expect
+
+    _rewrite(page)
+    page.get_by_label("API key").fill("wrong-key-0123456789")
+    page.get_by_role("button", name="Rewrite").click()
+    expect(page.locator("#error")).to_be_visible(timeout=30_000)
+    expect(page.locator("#status")).to_have_text("The rewrite failed.")
+    expect(page.locator("#result")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-error-state.png"))
+
+
+def test_the_page_has_a_favicon(page, server):
+    import httpx
+
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    assert httpx.get(server.url + href).headers["content-type"].startswith("image/svg+xml")
+    assert httpx.get(server.url + "/favicon.ico").status_code == 200

@@ -30,12 +30,16 @@ function parseHistory(text) {
 
 function buildRequest() {
   const context = { channel: $("channel").value, history: parseHistory($("history").value) };
-  const name = $("customer-name").value.trim();
-  const message = $("customer-message").value.trim();
-  if (name) context.customer_name = name;
-  if (message) context.customer_message = message;
-  return { draft: $("draft").value, context, engine: $("engine").value, stream: true };
+  const fields = { customer_name: "customer-name", customer_message: "customer-message", address_as: "address-as", locale: "locale" };
+  for (const [name, id] of Object.entries(fields)) {
+    const value = $(id).value.trim();
+    if (value) context[name] = value;
+  }
+  return { draft: $("draft").value, context, engine: $("engine").value, tone: $("tone").value, stream: true };
 }
+
+// A gap the agent must fill, as the editor writes it: "[what you can offer instead]".
+const PLACEHOLDER = /\[[^\[\]\n]{2,80}\]/g;
 
 // --- talking to the server ---------------------------------------------------------------
 
@@ -112,20 +116,88 @@ async function openCard(id) {
   const card = await response.json();
   $("card-title").textContent = card.title;
   $("card-source").textContent = card.source;
-  $("card-body").textContent = card.body;
+  $("card-body").replaceChildren(...renderMarkdown(card.body));
 }
 
-function renderFindings(analysis) {
+// The cards' markdown (headings, lists, paragraphs, *emphasis* and **strong**), built as DOM nodes:
+// the text is never parsed as HTML.
+function inline(text) {
+  const nodes = [];
+  const pattern = /(\*\*|__)(.+?)\1|(\*|_)(?!\s)(.+?)\3/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (match.index > last) nodes.push(text.slice(last, match.index));
+    nodes.push(match[2] !== undefined ? el("strong", { text: match[2] }) : el("em", { text: match[4] }));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) nodes.push(text.slice(last));
+  return nodes;
+}
+
+function renderMarkdown(markdown) {
+  const blocks = [];
+  let list = null;
+  let paragraph = [];
+  const flush = () => {
+    if (paragraph.length) blocks.push(el("p", {}, ...inline(paragraph.join(" "))));
+    paragraph = [];
+  };
+  for (const raw of markdown.split("\n")) {
+    const line = raw.trim();
+    const heading = line.match(/^(#{1,6})\s+(.*)$/);
+    const item = line.match(/^[-*+]\s+(.*)$/);
+    if (heading) {
+      flush();
+      list = null;
+      blocks.push(el(`h${Math.min(6, heading[1].length + 2)}`, {}, ...inline(heading[2])));
+    } else if (item) {
+      flush();
+      if (!list) blocks.push((list = el("ul")));
+      list.append(el("li", {}, ...inline(item[1])));
+    } else if (!line) {
+      flush();
+      list = null;
+    } else {
+      list = null;
+      paragraph.push(line);
+    }
+  }
+  flush();
+  return blocks;
+}
+
+function findingItem(finding) {
+  const item = el("li", { className: `finding level-${finding.level}` },
+    el("span", { className: `badge badge-${finding.level}`, text: finding.level }), " ");
+  if (finding.match && !finding.message.includes(finding.match)) item.append(el("q", { text: finding.match }), " ");
+  item.append(finding.message);
+  if (finding.suggestion) item.append(" ", el("span", { className: "suggestion", text: `Try: ${finding.suggestion}` }));
+  if (finding.card) item.append(" ", cardLink(finding.card, "why?"));
+  return item;
+}
+
+// What the reply still needs: the agent's own words first, then what the analysis still finds in it.
+function renderOpen(result) {
+  const list = $("open-findings");
+  list.replaceChildren();
+  for (const need of result.needs_words || []) {
+    const item = el("li", { className: "finding level-warning needs-words" },
+      el("span", { className: "badge badge-warning", text: "your words" }), " ", el("q", { text: need.sentence }), ` ${need.reason}`);
+    for (const card of need.cites || []) item.append(" ", cardLink(card, "why?"));
+    list.append(item);
+  }
+  for (const finding of result.analysis.rewrite.findings) list.append(findingItem(finding));
+  if (!list.children.length) list.append(el("li", { text: "Nothing left open." }));
+}
+
+function renderFindings(analysis, fixed = null) {
   const list = $("findings");
   list.replaceChildren();
   if (!analysis.findings.length) list.append(el("li", { text: "Nothing to fix: well done." }));
   for (const finding of analysis.findings) {
-    const item = el("li", { className: `finding level-${finding.level}` },
-      el("span", { className: `badge badge-${finding.level}`, text: finding.level }), " ");
-    if (finding.match && !finding.message.includes(finding.match)) item.append(el("q", { text: finding.match }), " ");
-    item.append(finding.message);
-    if (finding.suggestion) item.append(" ", el("span", { className: "suggestion", text: `Try: ${finding.suggestion}` }));
-    if (finding.card) item.append(" ", cardLink(finding.card, "why?"));
+    const item = findingItem(finding);
+    if (fixed) item.append(" ", el("span", { className: fixed.has(finding.rule) ? "fixed" : "not-fixed",
+      text: fixed.has(finding.rule) ? "fixed in the reply" : "still in the reply" }));
     list.append(item);
   }
 }
@@ -182,14 +254,29 @@ function renderNotes(notes) {
   box.hidden = !box.children.length;
 }
 
+// The reply, with every placeholder marked; the agent edits it in place.
+function renderReply(text) {
+  const box = $("rewrite-text");
+  box.replaceChildren();
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    if (match.index > last) box.append(text.slice(last, match.index));
+    box.append(el("mark", { className: "placeholder", text: match[0] }));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) box.append(text.slice(last));
+}
+
 function renderResult(result) {
-  $("rewrite-text").textContent = result.rewrite;
+  renderReply(result.rewrite);
   renderEngine(result);
   renderNotes(result.notes);
   renderDiff(result.diff);
   renderChanges(result);
   renderScores(result);
-  renderFindings(result.analysis.draft);
+  const open = new Set(result.analysis.rewrite.findings.map((f) => f.rule));
+  renderOpen(result);
+  renderFindings(result.analysis.draft, new Set(result.analysis.draft.findings.map((f) => f.rule).filter((r) => !open.has(r))));
   $("copy-button").disabled = false;
 }
 
@@ -197,7 +284,9 @@ function startResult() {
   const section = $("result");
   section.hidden = false;
   section.setAttribute("aria-busy", "true");
-  for (const id of ["rewrite-text", "diff", "changes", "findings", "scores", "facts", "engine-line", "copy-status"]) $(id).replaceChildren();
+  for (const id of ["rewrite-text", "diff", "changes", "findings", "open-findings", "scores", "facts", "engine-line", "copy-status"]) {
+    $(id).replaceChildren();
+  }
   $("replaced-note").hidden = true;
   $("notes").hidden = true;
   $("copy-button").disabled = true;
@@ -234,11 +323,18 @@ async function submit(event) {
         finished = true;
       } else if (kind === "error") showError(data.message);
     });
-    $("status").textContent = finished ? "Rewrite ready." : "";
-    if (finished) $("result-heading").focus();
+    if (finished) {
+      $("status").textContent = "Rewrite ready.";
+      $("result-heading").focus();
+    } else {  // an error event, or a stream that ended early: nothing half-done stays on screen
+      $("status").textContent = "The rewrite failed.";
+      startResult();
+      $("result").hidden = true;
+    }
   } catch (error) {
-    $("status").textContent = "";
-    $("result").hidden = !finished;
+    $("status").textContent = "The rewrite failed.";
+    startResult();
+    $("result").hidden = true;
     showError(error.message || "The rewrite failed.");
     if (error.status === 401) {
       $("settings").open = true;
@@ -251,7 +347,14 @@ async function submit(event) {
 }
 
 async function copyReply() {
-  const text = $("rewrite-text").textContent;
+  const text = $("rewrite-text").innerText;
+  const gaps = [...text.matchAll(PLACEHOLDER)].map((m) => m[0]);
+  if (gaps.length) {  // never copy a reply with a gap in it
+    $("copy-status").textContent = `Not copied: fill ${gaps.join(", ")} first.`;
+    $("copy-status").className = "copy-blocked";
+    return;
+  }
+  $("copy-status").className = "";
   try {
     await navigator.clipboard.writeText(text);
   } catch {
