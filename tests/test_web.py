@@ -131,7 +131,12 @@ def test_streamed_text_that_fails_verification_is_replaced_in_the_page(browser, 
         page.get_by_label("Customer's name").fill("Sarah")
         page.get_by_label("Draft reply").fill(DRAFT)
         page.get_by_role("button", name="Rewrite").click()
+        # While the model's words stream in, they are shown as a draft in progress, not yet checked.
+        expect(page.locator("#rewrite-text.in-progress")).to_be_visible(timeout=30_000)
+        expect(page.locator("#progress-note")).to_be_visible()
         expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
+        expect(page.locator("#progress-note")).to_be_hidden()
+        assert "in-progress" not in (page.locator("#rewrite-text").get_attribute("class") or "")
         expect(page.locator("#replaced-note")).to_contain_text("replaced")
         expect(page.locator("#rewrite-text")).to_have_text(good)
         expect(page.locator("#engine-line")).to_contain_text("llm:stub-model")

@@ -268,6 +268,8 @@ function renderReply(text) {
 }
 
 function renderResult(result) {
+  $("rewrite-text").classList.remove("in-progress");
+  $("progress-note").hidden = true;
   renderReply(result.rewrite);
   renderEngine(result);
   renderNotes(result.notes);
@@ -288,6 +290,8 @@ function startResult() {
     $(id).replaceChildren();
   }
   $("replaced-note").hidden = true;
+  $("progress-note").hidden = true;
+  $("rewrite-text").classList.remove("in-progress");
   $("notes").hidden = true;
   $("copy-button").disabled = true;
 }
@@ -313,7 +317,11 @@ async function submit(event) {
   try {
     await streamRewrite(buildRequest(), ({ kind, data }) => {
       if (kind === "analysis") renderFindings(data);
-      else if (kind === "delta") $("rewrite-text").append(data.text);
+      else if (kind === "delta") {  // the model's words as they come: not checked yet
+        $("rewrite-text").classList.add("in-progress");
+        $("progress-note").hidden = false;
+        $("rewrite-text").append(data.text);
+      }
       else if (kind === "replaced") {
         $("rewrite-text").textContent = data.rewrite;
         $("replaced-note").textContent = `The first version was replaced (${data.reason}).`;

@@ -35,12 +35,15 @@ Answers the `RewriteResult` as JSON. With `"stream": true` in the body, or `Acce
 answers server-sent events instead, in this order:
 
 * `analysis` — the draft's findings and scores (an `Analysis`), at once;
-* `delta` — `{"text": ...}` pieces of the rewrite as the model writes them (none for the rules engine);
+* `delta` — `{"text": ...}` pieces of the rewrite as the model writes them: unverified, shown as a draft in
+  progress. The rules engine streams none: with it only `analysis` and the final `result` come;
 * `replaced` — `{"engine", "reason", "rewrite"}` when verification threw the streamed text away and a repaired
   or rules-engine rewrite replaces it;
 * `result` — the verified final `RewriteResult`; always the last event.
 
 A model that fails or times out never makes this fail: the rules engine answers, and `fallback` says why.
+The `rewrite` is plain text: escape it before putting it in HTML. Each list in the answer shows at most 30
+items unless the request says `"detail": "full"` (a note says what was left out).
 Past the request's time budget (COACH_REQUEST_TIMEOUT) the answer is still 200: the draft unchanged,
 `engine` "none" and `fallback` "time budget exceeded", so the agent is never blocked.
 
