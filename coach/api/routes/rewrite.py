@@ -42,7 +42,7 @@ answers server-sent events instead, in this order:
 * `result` — the verified final `RewriteResult`; always the last event.
 
 A model that fails or times out never makes this fail: the rules engine answers, and `fallback` says why.
-The `rewrite` is plain text: escape it before putting it in HTML. Each list in the answer shows at most 30
+Each list in the answer shows at most 30
 items unless the request says `"detail": "full"` (a note says what was left out).
 Past the request's time budget (COACH_REQUEST_TIMEOUT) the answer is still 200: the draft unchanged,
 `engine` "none" and `fallback` "time budget exceeded", so the agent is never blocked.
