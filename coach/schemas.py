@@ -253,7 +253,7 @@ class Change(BaseModel):
     reason: str
     cites: list[str] = Field(default_factory=list, description="Guidance card ids the edit follows.")
     draft_span: tuple[int, int] | None = Field(default=None, description="[start, end) of `before` in the draft; None for an addition.")
-    rewrite_span: tuple[int, int] | None = Field(default=None, description="[start, end) of `after` in the rewrite; None for a removal.")
+    rewrite_span: tuple[int, int] | None = Field(default=None, description="[start, end) of `after` in the rewrite; for a removal, an empty span where its words were. None where unknown (a model's changes).")
 
 
 class Placeholder(BaseModel):

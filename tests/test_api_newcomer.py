@@ -132,3 +132,28 @@ def test_a_50_kb_draft_gets_an_answer_within_four_times_its_size(tmp_path):
 def test_detail_takes_standard_or_full(client):
     response = client.post("/v1/analyze", json={"draft": "Hello.", "detail": "everything"})
     assert response.status_code == 422 and response.json()["fields"][0]["field"] == "detail"
+
+
+def test_check_says_whether_an_edited_reply_can_go(client):
+    draft = "hey mate, your order #48213 ships on 14 March"
+    good = client.post("/v1/check", json={"draft": draft, "reply": "Hi Sarah, your order #48213 ships on 14 March.",
+                                          "context": {"customer_name": "Sarah"}})  # fmt: skip
+    assert good.status_code == 200 and good.json()["ok"] is True and good.json()["problems"] == []
+    bad = client.post("/v1/check", json={"draft": draft, "reply": "hey mate, your order ships soon",
+                                         "context": {"customer_name": "Sarah"}}).json()  # fmt: skip
+    assert bad["ok"] is False
+    assert any("#48213" in p for p in bad["problems"]) and any("mate" in p for p in bad["problems"])
+    assert client.post("/v1/check", json={"draft": draft, "reply": "  "}).status_code == 422
+
+
+def test_every_change_of_the_editor_has_a_span_to_undo_it_from():
+    draft = "hey mate, your order #48213 is delayed again lol. you should have checked the address. It ships on 14 March."
+    result = rewrite(RewriteRequest.model_validate({"draft": draft, "context": {"customer_name": "Sarah"}, "engine": "rules"}))
+    removed = [c for c in result.changes if c.kind == "removed"]
+    assert removed and all(c.rewrite_span and c.rewrite_span[0] == c.rewrite_span[1] for c in removed)
+    text = result.rewrite  # undo them all, last first: the draft's words come back in order
+    for change in sorted(result.changes, key=lambda c: (-c.rewrite_span[0], -(c.rewrite_span[1] - c.rewrite_span[0]))):
+        start, end = change.rewrite_span
+        back = change.before if change.kind != "removed" else f" {change.before} "
+        text = text[:start] + back + text[end:]
+    assert " ".join(text.split()) == " ".join(draft.split())

@@ -212,7 +212,8 @@ def test_a_placeholder_is_marked_and_blocks_copy_until_filled(page):
     gap.click()
     gap.evaluate("node => { node.textContent = 'a refund of the delivery fee'; }")  # the agent types the offer
     page.get_by_role("button", name="Copy reply").click()
-    expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
+    # Copied now; the check runs first and says whether the agent's own words need a second look.
+    expect(page.locator("#copy-status")).to_contain_text("Copied", timeout=30_000)
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "a refund of the delivery fee" in copied and "[" not in copied and "#48213" in copied
 
@@ -276,3 +277,24 @@ def test_the_page_has_a_favicon(page, server):
     href = page.locator("link[rel=icon]").get_attribute("href")
     assert httpx.get(server.url + href).headers["content-type"].startswith("image/svg+xml")
     assert httpx.get(server.url + "/favicon.ico").status_code == 200
+
+
+def test_single_changes_can_be_turned_down_and_the_reply_is_checked_again(page):
+    from playwright.sync_api import expect
+
+    _rewrite(page, **{"Customer's name": "Sarah"})
+    reply = page.locator("#rewrite-text")
+    original = reply.inner_text()
+    greeting = page.locator("#changes li", has_text="hey mate").first
+    greeting.locator("input.keep").uncheck()
+    expect(reply).to_contain_text("hey mate,")
+    expect(page.locator("#check-status")).to_contain_text("mate", timeout=30_000)  # the check finds the old words
+    assert "#48213" in reply.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-change-rejected.png"), full_page=True)
+
+    greeting.locator("input.keep").check()
+    expect(reply).to_have_text(original)
+    expect(page.locator("#check-status")).to_contain_text("Checked", timeout=30_000)
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / "web-change-accepted-390.png"), full_page=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.api.detail import LIST_CAP, Detail
-from coach.schemas import Context, IngestReport, Passage, RewriteRequest  # noqa: F401 (re-exported)
+from coach.schemas import Analysis, Context, FactCheck, IngestReport, Passage, RewriteRequest  # noqa: F401 (re-exported)
 
 
 def _not_blank(value: str) -> str:
@@ -42,6 +42,26 @@ class AnalyzeCall(BaseModel):
     detail: Detail = Field(default="standard", description=f"As for /v1/rewrite: at most {LIST_CAP} items per list unless \"full\".")
 
     _draft_not_blank = field_validator("draft")(_not_blank)
+
+
+class CheckCall(BaseModel):
+    """A reply the agent edited (changes accepted or rejected, a placeholder filled), to check against the draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draft: str = Field(min_length=1, max_length=50_000)
+    reply: str = Field(min_length=1, max_length=50_000)
+    context: Context = Field(default_factory=Context)
+    detail: Detail = "standard"
+
+    _not_blank = field_validator("draft", "reply")(_not_blank)
+
+
+class CheckResult(BaseModel):
+    ok: bool = Field(description="True when the reply keeps every fact, adds no commitment and has no error-level finding.")
+    problems: list[str] = Field(description="What stops it being sent as it is, in the words the rewrite's verification uses.")
+    facts: FactCheck
+    analysis: Analysis = Field(description="The reply's own findings and scores.")
 
 
 class SearchResults(BaseModel):

@@ -365,7 +365,8 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
         if change.before == change.after:
             return
         change.id = f"c{len(changes) + 1}"
-        change.rewrite_span = (start, start + len(change.after)) if change.after else None
+        # A removal keeps an empty span where its words were, so a page can put them back.
+        change.rewrite_span = (start, start + len(change.after))
         changes.append(change)
 
     body_pieces = sorted(pieces, key=lambda p: (p.start, p.end != p.start, p.end))
@@ -480,14 +481,18 @@ def _tidy(text: str) -> str:
 
 def _respan(text: str, changes: list[Change], flags: list[NeedsWords]) -> None:
     """Spans measured while composing are shifted by the final tidy; find each after-text again, in order."""
-    cursor = 0
+    cursor = after_last = 0
     for change in changes:
-        if not change.after:
+        if not change.after:  # a removal: where composing put it, and never before the change ahead of it
+            if change.rewrite_span is not None:
+                at = min(max(after_last, change.rewrite_span[0]), len(text))
+                change.rewrite_span = (at, at)
             continue
         found = text.find(change.after, cursor)  # changes come in text order: one forward pass
         change.rewrite_span = (found, found + len(change.after)) if found >= 0 else None
         if found >= 0:
             cursor = found
+            after_last = found + len(change.after)
     cursor = 0
     for flag in flags:  # in text order too
         found = text.find(flag.sentence, cursor)

@@ -212,18 +212,74 @@ function renderDiff(diff) {
   }
 }
 
+// The shown result, and the changes the agent has turned down.
+const current = { result: null, request: null, rejected: new Set() };
+
 function renderChanges(result) {
   const titles = Object.fromEntries(result.citations.map((c) => [c.card, c.title]));
   const list = $("changes");
   list.replaceChildren();
   for (const change of result.changes) {
+    if (!(change.before || "").trim() && !(change.after || "").trim()) continue;
     const what = change.kind === "added" ? `added “${change.after}”`
       : change.kind === "removed" ? `removed “${change.before}”`
       : `“${change.before}” → “${change.after}”`;
-    const item = el("li", {}, el("strong", { text: what }), ` — ${change.reason || "edited"}`);
+    const keep = el("input", { type: "checkbox", className: "keep", "data-change": change.id || "" });
+    keep.checked = true;
+    keep.disabled = !change.id || !change.rewrite_span;  // a model's change has no place to undo it from
+    keep.addEventListener("change", () => {
+      if (keep.checked) current.rejected.delete(change.id);
+      else current.rejected.add(change.id);
+      item.classList.toggle("rejected", !keep.checked);
+      renderReply(recompose(current.result, current.rejected));
+      checkReply();
+    });
+    const item = el("li", {}, el("label", { className: "keep-label" }, keep, el("span", { className: "sr-only", text: "Keep this change: " })),
+      " ", el("strong", { text: what }), ` — ${change.reason || "edited"}`);
     for (const card of change.cites) item.append(" ", cardLink(card, titles[card] || card));
     list.append(item);
   }
+}
+
+// coach's reply with the turned-down changes put back as the draft had them, last first so earlier spans hold.
+function recompose(result, rejected) {
+  let text = result.rewrite;
+  const undone = result.changes.filter((c) => rejected.has(c.id) && c.rewrite_span)
+    .sort((a, b) => (b.rewrite_span[0] - a.rewrite_span[0]) || ((b.rewrite_span[1] - b.rewrite_span[0]) - (a.rewrite_span[1] - a.rewrite_span[0])));
+  for (const change of undone) {
+    const [start, end] = change.rewrite_span;
+    let back = change.before || "";
+    if (change.kind === "removed" && back) {
+      if (start > 0 && !/\s$/.test(text.slice(0, start))) back = " " + back;
+      if (end < text.length && !/^\s/.test(text.slice(end))) back += " ";
+    }
+    text = text.slice(0, start) + back + text.slice(end);
+  }
+  return text.replace(/^\s+/, "").replace(/[ \t]{2,}/g, " ");
+}
+
+let checkTimer = null;
+
+// Ask the server whether the reply as it stands still keeps every fact and carries no error.
+async function checkReply() {
+  clearTimeout(checkTimer);
+  if (!current.request) return null;
+  const status = $("check-status");
+  status.textContent = "Checking…";
+  status.className = "";
+  const body = { draft: current.request.draft, reply: $("rewrite-text").innerText, context: current.request.context };
+  const response = await fetch("/v1/check", {
+    method: "POST", headers: apiHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    status.textContent = `Could not check the reply: ${await errorMessage(response)}`;
+    return null;
+  }
+  const check = await response.json();
+  status.className = check.ok ? "check-ok" : "check-problems";
+  status.replaceChildren(check.ok ? "Checked: every fact kept, nothing that must change."
+    : el("span", { text: "Before you send: " }), ...check.problems.slice(0, 4).map((p) => el("span", { className: "problem", text: p })));
+  return check;
 }
 
 function renderScores(result) {
@@ -268,6 +324,9 @@ function renderReply(text) {
 }
 
 function renderResult(result) {
+  current.result = result;
+  current.rejected = new Set();
+  $("check-status").replaceChildren();
   $("rewrite-text").classList.remove("in-progress");
   $("progress-note").hidden = true;
   renderReply(result.rewrite);
@@ -300,6 +359,7 @@ function startResult() {
 
 async function submit(event) {
   event.preventDefault();
+  current.request = null;
   showError("");
   const draft = $("draft");
   if (!draft.value.trim()) {
@@ -315,7 +375,8 @@ async function submit(event) {
   startResult();
   let finished = false;
   try {
-    await streamRewrite(buildRequest(), ({ kind, data }) => {
+    const request = buildRequest();
+    await streamRewrite(request, ({ kind, data }) => {
       if (kind === "analysis") renderFindings(data);
       else if (kind === "delta") {  // the model's words as they come: not checked yet
         $("rewrite-text").classList.add("in-progress");
@@ -328,6 +389,7 @@ async function submit(event) {
         $("replaced-note").hidden = false;
       } else if (kind === "result") {
         renderResult(data);
+        current.request = request;
         finished = true;
       } else if (kind === "error") showError(data.message);
     });
@@ -363,6 +425,7 @@ async function copyReply() {
     return;
   }
   $("copy-status").className = "";
+  const check = await checkReply();
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -373,7 +436,7 @@ async function copyReply() {
     document.execCommand("copy");
     scratch.remove();
   }
-  $("copy-status").textContent = "Copied to the clipboard.";
+  $("copy-status").textContent = check && !check.ok ? "Copied — see what to fix before you send." : "Copied to the clipboard.";
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -389,4 +452,8 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   $("copy-button").addEventListener("click", copyReply);
+  $("rewrite-text").addEventListener("input", () => {  // the agent's own edits are checked once they pause
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(checkReply, 800);
+  });
 });

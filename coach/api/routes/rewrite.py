@@ -19,10 +19,10 @@ from coach.api.detail import bounded_analysis, bounded_result
 from coach.api.errors import ApiError
 from coach.api.logs import mark_sensitive, request_id_var
 from coach.api.metrics import Metrics
-from coach.api.models import AnalyzeCall, RewriteCall
+from coach.api.models import AnalyzeCall, CheckCall, CheckResult, RewriteCall
 from coach.api.state import AppState, app_state, caller
 from coach.budget import BudgetExceeded, budget, deadline
-from coach.schemas import Analysis, Context, RewriteResult
+from coach.schemas import Analysis, Context, RewriteRequest, RewriteResult
 
 router = APIRouter(prefix="/v1", tags=["rewrite"])
 DISCONNECT_POLL_S = 0.2
@@ -172,3 +172,33 @@ def _guard_content(state: AppState, draft: str, context: Context) -> None:
         return
     notes = [h.note for h in context.history]
     mark_sensitive(draft, context.customer_message, context.customer_name, context.address_as, *notes)
+
+
+@router.post(
+    "/check",
+    response_model=CheckResult,
+    summary="Check a reply the agent edited against the draft",
+    description="After accepting or rejecting single changes, filling a placeholder or editing a word: does the reply "
+    "still keep every fact of the draft, add no commitment, and carry no error-level finding? The same checks a "
+    "rewrite passes. The page runs it before copy.",
+    responses=examples.errors(401, 403, 413, 422, 429, 503),
+)
+async def check_endpoint(request: Request, call: CheckCall, who: Caller = Depends(caller)) -> CheckResult:
+    from coach.analysis import analyse
+    from coach.verify import verify
+
+    state = app_state(request)
+    _guard_content(state, call.draft, call.context)
+
+    def work(gone: threading.Event) -> CheckResult:
+        with budget(state.settings.request_timeout, gone.is_set):
+            draft_analysis = analyse(call.draft, call.context)
+            verdict = verify(RewriteRequest(draft=call.draft, context=call.context), draft_analysis, call.reply)
+        analysis = verdict.analysis if call.detail == "full" else bounded_analysis(verdict.analysis)
+        return CheckResult(ok=verdict.ok, problems=verdict.violations, facts=verdict.facts, analysis=analysis)
+
+    try:
+        async with watching(request) as gone:
+            return await run_in_threadpool(work, gone)
+    except BudgetExceeded as exc:
+        raise ApiError(503, f"the check stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
