@@ -198,6 +198,14 @@ def _rewrite(page, draft: str = DRAFT, **fields: str) -> None:
     expect(page.locator("#status")).to_have_text("Rewrite ready.", timeout=30_000)
 
 
+def _phone_screenshot(page, name: str) -> None:
+    """The same state at 390 px wide, then back to the desktop size."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size(size)
+
+
 def test_a_placeholder_is_marked_and_blocks_copy_until_filled(page):
     from playwright.sync_api import expect
 
@@ -208,6 +216,7 @@ def test_a_placeholder_is_marked_and_blocks_copy_until_filled(page):
     expect(page.locator("#copy-status")).to_contain_text("Not copied: fill [")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-placeholder-blocked.png"), full_page=True)
+    _phone_screenshot(page, "web-placeholder-blocked-390.png")
 
     gap.click()
     gap.evaluate("node => { node.textContent = 'a refund of the delivery fee'; }")  # the agent types the offer
@@ -237,6 +246,7 @@ def test_the_card_dialog_renders_markdown(page):
     assert "## " not in body.inner_text() and "- \"" not in body.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-card-markdown.png"))
+    _phone_screenshot(page, "web-card-markdown-390.png")
 
 
 def test_the_new_fields_reach_the_request(page):
@@ -269,6 +279,7 @@ def test_after_an_error_nothing_stale_says_ready(page):
     expect(page.locator("#result")).to_be_hidden()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-error-state.png"))
+    _phone_screenshot(page, "web-error-state-390.png")
 
 
 def test_the_page_has_a_favicon(page, server):
