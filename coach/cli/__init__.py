@@ -54,7 +54,25 @@ def main() -> None:
     from coach.config import ConfigError
 
     try:
-        app()
+        command()(prog_name="coach")
     except ConfigError as exc:
         print(f"coach: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def command():
+    """The click command `coach` runs: the Typer app, with flags shown as flags in help.
+
+    Typer labels every boolean option `<bool>` in help (its own --help and completion flags too), as if it
+    took a value: show them as flags."""
+    root = typer.main.get_command(app)
+    stack = [(root, root.make_context("coach", [], resilient_parsing=True))]
+    while stack:
+        command, ctx = stack.pop()
+        flags = [p for p in command.params if getattr(p, "is_flag", False)] + [command.get_help_option(ctx)]
+        for flag in flags:
+            if flag is not None:
+                flag.metavar = ""
+        for name, sub in getattr(command, "commands", {}).items():
+            stack.append((sub, sub.make_context(name, [], parent=ctx, resilient_parsing=True)))
+    return root
