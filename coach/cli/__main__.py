@@ -1,5 +1,5 @@
 """`python -m coach.cli`: the same as the `coach` console script."""
 
-from coach.cli import app
+from coach.cli import main
 
-app(prog_name="coach")
+main()
