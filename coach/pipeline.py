@@ -356,6 +356,27 @@ def _as_answer(output: ModelOutput) -> str:
     return json.dumps({"rewrite": output.text, "changes": [c.model_dump() for c in output.changes], "cites": output.cites})
 
 
+def located(changes: list[Change], draft: str, rewrite: str) -> list[Change]:
+    """Every change with an id and, where its words can be found (in order), its spans: a model's changes
+    come without them, the editor's with them. A change whose words cannot be found keeps no span, and
+    the page cannot undo it alone."""
+    out: list[Change] = []
+    draft_at = rewrite_at = 0
+    for n, change in enumerate(changes, 1):
+        update: dict = {}
+        if not change.id:
+            update["id"] = f"c{n}"
+        if change.draft_span is None and change.before and (found := draft.find(change.before, draft_at)) >= 0:
+            update["draft_span"] = (found, found + len(change.before))
+        if change.rewrite_span is None and change.after and (found := rewrite.find(change.after, rewrite_at)) >= 0:
+            update["rewrite_span"] = (found, found + len(change.after))
+        change = change.model_copy(update=update) if update else change
+        draft_at = change.draft_span[1] if change.draft_span else draft_at
+        rewrite_at = change.rewrite_span[1] if change.rewrite_span and change.after else rewrite_at
+        out.append(change)
+    return out
+
+
 def _result(
     run: _Run,
     engine: str,
@@ -370,7 +391,7 @@ def _result(
         engine=engine,
         fallback=fallback,
         prompt_version=run.prompt_version if engine != "rules" else None,
-        changes=output.changes,
+        changes=located(output.changes, run.request.draft, output.text),
         citations=_citations(output, guidance, run.settings),
         diff=word_diff(run.request.draft, output.text),
         analysis=AnalysisPair(draft=draft_analysis, rewrite=verdict.analysis),

@@ -167,3 +167,20 @@ def test_search_is_skipped_when_the_findings_cards_fill_the_budget(openai_stub, 
     settings = llm_settings.model_copy(update={"guidance_k": 4, "guidance_tokens": 600, "chroma_host": "127.0.0.1", "chroma_port": 9})
     result = run(settings)
     assert result.engine == "llm:stub-model" and not result.notes
+
+
+def test_a_models_changes_get_ids_and_spans_where_their_words_are_found(openai_stub, llm_settings):
+    changes = [
+        {"kind": "replaced", "before": "hey mate,", "after": "Hi Sarah,", "reason": "name", "cites": ["use-the-name"]},
+        {"kind": "replaced", "before": "cant do anything its company policy", "after": "I'll chase the courier",
+         "reason": "no flat no", "cites": ["no-flat-no"]},
+        {"kind": "added", "before": "", "after": "words the rewrite does not have", "reason": "x", "cites": []},
+    ]  # fmt: skip
+    openai_stub.push(Reply(content=answer(GOOD, changes=changes)))
+    result = run(llm_settings)
+    assert result.engine == "llm:stub-model"
+    assert [c.id for c in result.changes] == ["c1", "c2", "c3"]
+    for change in result.changes[:2]:
+        assert DRAFT[slice(*change.draft_span)] == change.before
+        assert result.rewrite[slice(*change.rewrite_span)] == change.after
+    assert result.changes[2].rewrite_span is None  # not in the rewrite: the page cannot undo it alone
