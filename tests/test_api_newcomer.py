@@ -157,3 +157,10 @@ def test_every_change_of_the_editor_has_a_span_to_undo_it_from():
         back = change.before if change.kind != "removed" else f" {change.before} "
         text = text[:start] + back + text[end:]
     assert " ".join(text.split()) == " ".join(draft.split())
+
+
+def test_the_check_example_is_what_the_check_answers(client):
+    request = examples.CHECK_REQUEST["turned-down"]["value"]
+    answer = client.post("/v1/check", json=request).json()
+    assert answer["ok"] == examples.CHECK_RESULT["ok"]
+    assert answer["problems"] == examples.CHECK_RESULT["problems"]

@@ -73,6 +73,22 @@ STREAM = (
 
 ANALYZE_REQUEST = {"basic": _example("A draft and what is known about the customer", {"draft": DRAFT, "context": CONTEXT})}
 
+CHECK_REQUEST = {
+    "turned-down": _example(
+        "The agent put the draft's greeting back",
+        {"draft": DRAFT, "reply": "hey mate, your order #48213 is delayed again. It should be there by 14 March.",
+         "context": {"customer_name": "Sarah"}},
+    ),  # fmt: skip
+}
+
+CHECK_RESULT = {
+    "ok": False,
+    "problems": ['"mate" breaks over-familiar.address: "mate" addresses the customer as a friend.',
+                 "The customer's name is not used: address them as Sarah."],  # fmt: skip
+    "facts": {"kept": ANALYSIS["facts"], "missing": [], "altered": [], "added": [], "new_commitments": [], "protected_changed": []},
+    "analysis": {**ANALYSIS, "personalisation": 0},
+}
+
 PASSAGE = {
     "text": "Acknowledge how the customer feels before you fix the problem ...",
     "source": "knowledge/cards/acknowledge-emotion.md",

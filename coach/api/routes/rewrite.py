@@ -181,9 +181,13 @@ def _guard_content(state: AppState, draft: str, context: Context) -> None:
     description="After accepting or rejecting single changes, filling a placeholder or editing a word: does the reply "
     "still keep every fact of the draft, add no commitment, and carry no error-level finding? The same checks a "
     "rewrite passes. The page runs it before copy.",
-    responses=examples.errors(401, 403, 413, 422, 429, 503),
+    responses={200: {"content": {"application/json": {"example": examples.CHECK_RESULT}}}, **examples.errors(401, 403, 413, 422, 429, 503)},
 )
-async def check_endpoint(request: Request, call: CheckCall, who: Caller = Depends(caller)) -> CheckResult:
+async def check_endpoint(
+    request: Request,
+    call: Annotated[CheckCall, Body(openapi_examples=examples.CHECK_REQUEST)],
+    who: Caller = Depends(caller),
+) -> CheckResult:
     from coach.analysis import analyse
     from coach.verify import verify
 
