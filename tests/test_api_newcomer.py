@@ -164,3 +164,20 @@ def test_the_check_example_is_what_the_check_answers(client):
     answer = client.post("/v1/check", json=request).json()
     assert answer["ok"] == examples.CHECK_RESULT["ok"]
     assert answer["problems"] == examples.CHECK_RESULT["problems"]
+
+
+def test_readiness_reuses_its_index_answer_briefly_and_an_ingest_renews_it(tmp_path, monkeypatch):
+    from coach.api.models import Check
+    from coach.api.readiness import Warmth
+
+    warmth = Warmth(Settings(data_dir=tmp_path / "index", collection="t", chroma_host=None, model=None))
+    calls = []
+    monkeypatch.setattr(warmth, "index_check", lambda: calls.append(1) or Check(ok=False, detail="empty"))
+    assert warmth.needs_io()
+    warmth.report()
+    assert not warmth.needs_io()  # a probe now only reads: it can answer on the event loop
+    warmth.report()
+    assert len(calls) == 1
+    warmth.index_changed()
+    warmth.report()
+    assert len(calls) == 2

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, backend: Backend | None = No
         if warm_up:
             state.warmth.start()
         yield
+        state.warmth.stop()
 
     # /docs and /redoc serve Swagger UI and ReDoc from assets in the fastapi-offline package: no CDN, no network.
     app = FastAPIOffline(

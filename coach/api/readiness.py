@@ -19,6 +19,9 @@ from coach.config import Settings
 log = logging.getLogger("coach.api")
 
 MODEL_CHECK_SECONDS = 15.0  # a model reachability answer is reused this long
+# The index answer is reused this long: a probe during heavy work then costs no Chroma calls (each one waits
+# for the interpreter lock the work holds). An ingest through the API clears it at once.
+INDEX_CHECK_SECONDS = 1.0
 
 
 class Warmth:
@@ -28,6 +31,9 @@ class Warmth:
         self.fallback = Check(ok=False, detail="loading")
         self.index = Check(ok=False, detail="loading")
         self._model: tuple[float, Check] | None = None
+        self._index_at = 0.0
+        self.refreshing = False  # a thread renews the index answer (after warm-up)
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
         self.started = False
         self.done = threading.Event()
@@ -51,7 +57,9 @@ class Warmth:
             self.embedder = Check(ok=False, detail=public(f"embedding model failed to load: {exc}", self.settings))
             log.error("embedding model failed to load: %s", exc)
         self.index = self.index_check()
+        self._index_at = time.monotonic()
         self.done.set()
+        threading.Thread(target=self._keep_index_fresh, name="coach-index-check", daemon=True).start()
         log.info("warm-up finished in %.1f s", time.perf_counter() - started, extra={"ready": self.report().ready})
 
     def index_check(self) -> Check:
@@ -67,10 +75,21 @@ class Warmth:
             return Check(ok=False, detail=f"the index {self.settings.collection!r} is empty: run `coach ingest`")
         return Check(ok=True, detail=f"{count} chunks in {self.settings.collection!r}")
 
+    def _index_stale(self) -> bool:
+        return time.monotonic() - self._index_at >= (3 * INDEX_CHECK_SECONDS if self.refreshing else INDEX_CHECK_SECONDS)
+
+    def needs_io(self) -> bool:
+        """Whether `report` would call Chroma or the model endpoint now, rather than read what it knows."""
+        warming = self.started and not self.done.is_set()
+        model_stale = bool(self.settings.model) and (self._model is None or time.monotonic() - self._model[0] >= MODEL_CHECK_SECONDS)
+        return (not warming and self._index_stale()) or model_stale or not self.fallback.ok
+
     def report(self) -> Readiness:
         warming = self.started and not self.done.is_set()
-        if not warming:
+        if not warming and self._index_stale():
             self.index = self.index_check()  # an ingest may have built it, or a rebuild dropped it, since
+            self._index_at = time.monotonic()
+        if not warming:
             if not self.fallback.ok:
                 self.fallback = _fallback_check()
             if not self.started:
@@ -83,6 +102,22 @@ class Warmth:
             checks={"index": self.index, "embedder": self.embedder, "model": model, "fallback": self.fallback,
                     "cards": _cards_check(self.settings)},  # a broken card is reported; it does not make coach unready
         )
+
+    def _keep_index_fresh(self) -> None:
+        """After warm-up the index answer is renewed here, off the request path: a probe only reads it."""
+        self.refreshing = True
+        while not self._stopped.wait(INDEX_CHECK_SECONDS):
+            self.index = self.index_check()
+            self._index_at = time.monotonic()
+        self.refreshing = False
+
+    def stop(self) -> None:
+        """The app is shutting down: the refresher ends."""
+        self._stopped.set()
+
+    def index_changed(self) -> None:
+        """The index was just built or rebuilt here: the next report looks again."""
+        self._index_at = 0.0
 
     def model_check(self) -> Check:
         if not self.settings.model:

@@ -22,13 +22,18 @@ def run(work: Path, heavy_draft: str, seconds: float = 6.0) -> dict:
 
     port = free_port()
     log = work / "coach-serve-liveness.log"
-    env = child_env(COACH_DATA_DIR=str(work / "liveness-index"), COACH_RATE_LIMIT="0", COACH_WARM_UP="false")
+    # Warm-up on, as `coach serve` runs by default: it loads the models and starts the index refresher that
+    # keeps /readyz off Chroma.
+    env = child_env(COACH_DATA_DIR=str(work / "liveness-index"), COACH_RATE_LIMIT="0", COACH_WARM_UP="true")
     with open(log, "w") as out:
         proc = subprocess.Popen([venv_bin("coach"), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
                                 stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", proc, timeout=180, log=log)
+        warmed = time.monotonic() + 120  # the warm-up has loaded the models (this index is empty: never "ready")
+        while time.monotonic() < warmed and not httpx.get(f"{url}/readyz", timeout=10).json()["checks"]["embedder"]["ok"]:
+            time.sleep(0.2)
         stop_at = time.monotonic() + seconds
         heavy_ms: list[float] = []
 

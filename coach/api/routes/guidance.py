@@ -112,3 +112,5 @@ def _ingest(state, rebuild: bool) -> IngestReport:
             return ingest([state.settings.knowledge_dir], state.settings, rebuild=rebuild)
         except ValueError as exc:  # e.g. an unknown COACH_EMBEDDINGS
             raise ApiError(503, f"ingest unavailable: {exc}") from exc
+        finally:
+            state.warmth.index_changed()

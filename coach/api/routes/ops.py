@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from coach import __version__
@@ -35,9 +36,11 @@ async def healthz() -> Health:
               "content": examples.json_content({**examples.READY, "ready": False})},
     },  # fmt: skip
 )
-def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     state = app_state(request)
-    report = state.warmth.report()
+    # Usually it only reads what the warm-up and the index refresher know: on the event loop, as /healthz, with
+    # no thread hand-off to wait on while heavy work holds the interpreter. Calls out go to a thread.
+    report = await run_in_threadpool(state.warmth.report) if state.warmth.needs_io() else state.warmth.report()
     ok, detail = state.limiter.status()
     report.checks["limits"] = Check(ok=ok, detail=detail)  # reported; a limiter outage never makes coach unready
     return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.ready else 503)
