@@ -152,17 +152,22 @@ async def analyze_endpoint(
 
     state = app_state(request)
     _guard_content(state, call.draft, call.context)
+    analysis = await _within_budget(request, state, "analysis", lambda: analyse(call.draft, call.context))
+    return analysis if call.detail == "full" else bounded_analysis(analysis)
 
-    def work(gone: threading.Event) -> Analysis:
+
+async def _within_budget(request: Request, state: AppState, what: str, compute):
+    """CPU work in a thread, stopped at the request's time budget or when the client leaves: 503 then."""
+
+    def work(gone: threading.Event):
         with budget(state.settings.request_timeout, gone.is_set):
-            return analyse(call.draft, call.context)
+            return compute()
 
     try:
         async with watching(request) as gone:
-            analysis = await run_in_threadpool(work, gone)
-        return analysis if call.detail == "full" else bounded_analysis(analysis)
+            return await run_in_threadpool(work, gone)
     except BudgetExceeded as exc:
-        raise ApiError(503, f"the analysis stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
+        raise ApiError(503, f"the {what} stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
 
 
 def _guard_content(state: AppState, draft: str, context: Context) -> None:
@@ -194,15 +199,10 @@ async def check_endpoint(
     state = app_state(request)
     _guard_content(state, call.draft, call.context)
 
-    def work(gone: threading.Event) -> CheckResult:
-        with budget(state.settings.request_timeout, gone.is_set):
-            draft_analysis = analyse(call.draft, call.context)
-            verdict = verify(RewriteRequest(draft=call.draft, context=call.context), draft_analysis, call.reply)
+    def check() -> CheckResult:
+        draft_analysis = analyse(call.draft, call.context)
+        verdict = verify(RewriteRequest(draft=call.draft, context=call.context), draft_analysis, call.reply)
         analysis = verdict.analysis if call.detail == "full" else bounded_analysis(verdict.analysis)
         return CheckResult(ok=verdict.ok, problems=verdict.violations, facts=verdict.facts, analysis=analysis)
 
-    try:
-        async with watching(request) as gone:
-            return await run_in_threadpool(work, gone)
-    except BudgetExceeded as exc:
-        raise ApiError(503, f"the check stopped: {exc}; try again", {"Retry-After": str(RETRY_AFTER_S)}) from None
+    return await _within_budget(request, state, "check", check)
