@@ -33,10 +33,11 @@ def test_no_server_errors_for_generated_requests(tmp_path):
             "--request-timeout", "60",
             "--report", "junit", "--report-junit-path", str(ARTIFACTS / "schemathesis-junit.xml"),
         ]  # fmt: skip
-        for _ in range(3):
+        for _ in range(6):
             done = subprocess.run(command, capture_output=True, text=True, timeout=540, cwd=tmp_path)
             # CPython 3.11's compiler now and then raises this inside schemathesis's own case generation (not a
-            # request to us, and not repeatable with the same seed): run it again rather than fail on the tool.
+            # request to us, and not repeatable with the same seed; on a loaded CI machine three tries in a row
+            # have crashed): run it again rather than fail on the tool.
             if TOOL_CRASH not in done.stdout + done.stderr:
                 break
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
