@@ -16,14 +16,20 @@ LIST_CAP = 30
 FULL_HINT = 'send "detail": "full" for every item'
 
 
-def bounded_analysis(analysis: Analysis, cut: dict[str, int] | None = None, prefix: str = "") -> Analysis:
-    cut = {} if cut is None else cut
+def _cut(model, names: tuple[str, ...], prefix: str, cut: dict[str, int]) -> dict:
+    """The listed fields of `model` longer than LIST_CAP, shortened; each is recorded in `cut` with its length."""
     update = {}
-    for name in ("findings", "facts", "notes"):
-        items = getattr(analysis, name)
+    for name in names:
+        items = getattr(model, name)
         if len(items) > LIST_CAP:
             cut[f"{prefix}{name}"] = len(items)
             update[name] = items[:LIST_CAP]
+    return update
+
+
+def bounded_analysis(analysis: Analysis, cut: dict[str, int] | None = None, prefix: str = "") -> Analysis:
+    cut = {} if cut is None else cut
+    update = _cut(analysis, ("findings", "facts", "notes"), prefix, cut)
     if not update:
         return analysis
     if not prefix:  # an analysis answered on its own says itself what it left out
@@ -35,25 +41,16 @@ def bounded_result(result: RewriteResult) -> RewriteResult:
     cut: dict[str, int] = {}
     draft = bounded_analysis(result.analysis.draft, cut, "analysis.draft.")
     rewrite = bounded_analysis(result.analysis.rewrite, cut, "analysis.rewrite.")
-    update: dict = {}
+    update = _cut(result, ("changes", "needs_words", "notes", "placeholders"), "", cut)
     if draft is not result.analysis.draft or rewrite is not result.analysis.rewrite:
         update["analysis"] = result.analysis.model_copy(update={"draft": draft, "rewrite": rewrite})
-    for name in ("changes", "needs_words", "notes", "placeholders"):
-        items = getattr(result, name)
-        if len(items) > LIST_CAP:
-            cut[name] = len(items)
-            update[name] = items[:LIST_CAP]
-    facts = {}
-    for name in ("kept", "missing", "altered", "added", "new_commitments", "protected_changed"):
-        items = getattr(result.facts, name)
-        if len(items) > LIST_CAP:
-            cut[f"facts.{name}"] = len(items)
-            facts[name] = items[:LIST_CAP]
+    facts = _cut(result.facts, ("kept", "missing", "altered", "added", "new_commitments", "protected_changed"), "facts.", cut)
     if facts:
         update["facts"] = result.facts.model_copy(update=facts)
-    attempts = [a.model_copy(update={"violations": a.violations[:LIST_CAP]}) if len(a.violations) > LIST_CAP else a
+    longest: dict[str, int] = {}
+    attempts = [a.model_copy(update=_cut(a, ("violations",), "attempts.", longest)) if len(a.violations) > LIST_CAP else a
                 for a in result.attempts]  # fmt: skip
-    if any(a is not b for a, b in zip(attempts, result.attempts)):
+    if longest:
         cut["attempts.violations"] = max(len(a.violations) for a in result.attempts)
         update["attempts"] = attempts
     if not cut:
