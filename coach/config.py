@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         default=20.0, gt=0, le=600,
         description="Seconds one API request may work; past it a rewrite returns the draft unchanged and /v1/analyze answers 503.",
     )
+    switch_interval_ms: float = Field(
+        default=1.0, gt=0, le=100,
+        description="How often, in milliseconds, a busy rewrite thread hands the interpreter to the server's event loop "
+        "(Python's default is 5): lower keeps /healthz answering while heavy requests run on the same worker.",
+    )
     max_header_bytes: int = Field(default=65_536, ge=4096, description="Request line and headers larger than this are refused.")
     failed_auth_limit: int = Field(default=20, ge=0, description="Failed authentications per minute per client address before 429; 0 = off.")
     trusted_proxies: str = Field(

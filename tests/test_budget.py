@@ -111,3 +111,19 @@ def test_health_answers_while_heavy_work_runs(slow_server):
     assert health.status_code == 200 and ready.status_code in (200, 503)
     assert not done.is_set(), "the heavy request finished first: make it heavier"
     assert waited < 2.0
+
+
+def test_the_server_shortens_the_switch_interval_while_it_runs_and_restores_it(tmp_path):
+    """Heavy work runs in threads: a short switch interval lets the event loop (health checks) in quickly."""
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from coach.api.app import create_app
+
+    before = sys.getswitchinterval()
+    app = create_app(api_settings(tmp_path, switch_interval_ms=0.5), warm_up=False)
+    with TestClient(app) as client:
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+        assert client.get("/healthz").status_code == 200
+    assert sys.getswitchinterval() == pytest.approx(before)
