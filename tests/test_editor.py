@@ -274,3 +274,45 @@ def test_the_readme_example_says_no_plainly_and_leaves_the_offer_to_the_agent():
     assert result.text.startswith("Hi Sarah, I'm sorry this is the second time your order is late.")
     assert "Unfortunately, I am not able to change this." in result.text and "policy" not in result.text
     assert [p.text for p in result.placeholders] == ["[what you can offer instead]"]
+
+
+# --- plain words, lead-ins and stock closers ---------------------------------------------------------------
+
+
+def test_jargon_gets_its_plain_word_from_the_lexicon_and_facts_stay():
+    out = run("The ETA for order 5512 is Friday, which is within our SLA.", customer_name="Tom")
+    assert "expected arrival" in out.text and "agreed time" in out.text
+    assert "ETA" not in out.text and "SLA" not in out.text and "5512" in out.text
+    assert any("plain words" in c.reason.lower() for c in out.changes)
+
+
+def test_a_plain_word_after_an_emoji_starts_its_sentence_with_a_capital():
+    out = run("The servers are down today 🙄 ETA is 30 mins.", customer_name="Haruto")
+    assert "Expected arrival is 30 mins" in out.text
+    assert_no_new_fragments("The servers are down today 🙄 ETA is 30 mins.", out.text)
+
+
+def test_words_on_the_customers_screen_keep_their_jargon():
+    out = run("Go to Settings > Apps > ShopCo > Clear cache, then log in again.", customer_name="Ria")
+    assert "Clear cache" in out.text
+
+
+def test_kindly_beside_please_is_left_out_not_doubled():
+    out = run("Kindly sign the form and please return it by 3 May.", customer_name="Ria")
+    assert len(re.findall(r"\bplease\b", out.text, re.I)) == 1
+    assert "kindly" not in out.text.lower() and "3 May" in out.text
+
+
+@pytest.mark.parametrize(
+    "lead_in", ["As previously advised, ", "FYI ", "Just so you know, "]
+)
+def test_a_condescending_lead_in_goes_and_the_sentence_stands(lead_in):
+    draft = f"{lead_in}the form must be signed by 3 May."
+    out = run(draft, customer_name="Ria")
+    assert lead_in.strip(" ,").lower() not in out.text.lower()
+    assert "The form must be signed by 3 May." in out.text
+
+
+def test_a_stock_closing_question_is_dropped():
+    out = run("Your refund of £20 was sent on 3 May. Is there anything else I can help you with today?", customer_name="Ria")
+    assert "anything else I can help" not in out.text and "£20" in out.text

@@ -135,12 +135,17 @@ def decide(
             return Outcome("flag", sentence, "Needs your words: too long to edit as one sentence.", [])
         return Outcome("keep", sentence)
     fixed = normalise(sentence, bank, formal)
+    plain = _swap(fixed, [f for f in findings if f.rule in PLAIN_WORD_RULES and not _in_a_label(sentence, f.match)])
+    if plain is not None and _well_formed(capitalise(plain)) and _same_facts(sentence, plain, facts):
+        fixed = capitalise(plain)
+    else:
+        plain = None  # a plain word that breaks the sentence or touches a fact: the jargon stays
     boiler = _boilerplate(sentence, findings)
-    if boiler and not facts:
+    if boiler and all(f.normal.startswith("rel:") for f in facts):  # "... today?" is part of the stock line
         return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
-            return Outcome("normalise", fixed, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
+            return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
         return Outcome("keep", sentence)
     cites = list(dict.fromkeys(f.card for f in harmful if f.card))
     why = harmful[0].message.rstrip(".")
@@ -194,6 +199,11 @@ def decide(
     holds = "facts" if facts else "content the customer may need"
     return Outcome("flag", kept, f"Needs your words: {why}. It holds {holds}, so it was not changed.", cites)
 
+
+# Rules whose matches have a plainer word in their lexicon (jargon, officialese): swapped like a named swap.
+PLAIN_WORD_RULES = frozenset({"overcomplicated.jargon", "overcomplicated.officialese"})
+_WORDS_REASON = "Put the words right (spelling, text-speak, casing)."
+_PLAIN_REASON = "Plain words for internal jargon or stiff wording the customer may not know."
 
 BOILERPLATE_RULES = frozenset({"personalisation.template-apology", "personalisation.canned-phrases"})
 
@@ -262,14 +272,17 @@ def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:
 
 
 def _swap(sentence: str, findings: list[Finding]) -> str | None:
-    """Apply the swaps the rules name (rule `swap` maps): a word for a word, or an address term removed where
-    it stands apart. None when there is none, or one cannot be applied without cutting into the sentence."""
+    """Apply the swaps the rules name (rule `swap` maps, plain-word lexicons): a word for a word, or a term removed
+    where it stands apart (an address term, or a word whose plain form the sentence already has: "kindly ... please"). None when there is none, or one cannot be applied without cutting into the sentence."""
     text, changed = sentence, False
     for f in findings:
         if f.replacement is None or not f.match:
             continue
-        if f.replacement:
-            new = re.sub(rf"(?<![\w'’]){re.escape(f.match)}(?![\w'’])", f.replacement, text, count=1)
+        repeats = f.replacement and re.search(rf"(?<![\w'’]){re.escape(f.replacement)}(?![\w'’])", text, re.I)
+        if repeats and re.match(rf"\s*{re.escape(f.match)}\s+\w", text, re.I):
+            new = capitalise(re.sub(rf"^\s*{re.escape(f.match)}\s+", "", text, flags=re.I))  # "Kindly sign ... please"
+        elif f.replacement and not repeats:
+            new = re.sub(rf"(?<![\w'’]){re.escape(f.match)}(?![\w'’])", lambda m: _as_at(text, m.start(), f.replacement), text, count=1)
         else:
             new = remove_term(text, f.match)
             if new is None:
@@ -277,6 +290,19 @@ def _swap(sentence: str, findings: list[Finding]) -> str | None:
         if new != text:
             text, changed = new, True
     return text if changed else None
+
+
+def _as_at(text: str, at: int, word: str) -> str:
+    """`word` capitalised where a sentence starts at `at` (a swap after an emoji or a full stop)."""
+    return capitalise(word) if re.search(r"(?:^|[.!?]\s+)$", text[:at]) else word
+
+
+def _in_a_label(sentence: str, match: str) -> bool:
+    """The match is part of a menu path or a quoted label ("Settings > Clear cache"): the customer will see
+    those exact words on screen, so they stay."""
+    at = sentence.find(match)
+    around = sentence[max(0, at - 30) : at + len(match) + 30] if at >= 0 else ""
+    return ">" in around or bool(re.search(r"[\"“'‘]" + re.escape(match) + r"[\"”'’]", sentence))
 
 
 def _named_harm(clause: str, findings: list[Finding]) -> bool:
