@@ -316,3 +316,22 @@ def test_a_condescending_lead_in_goes_and_the_sentence_stands(lead_in):
 def test_a_stock_closing_question_is_dropped():
     out = run("Your refund of £20 was sent on 3 May. Is there anything else I can help you with today?", customer_name="Ria")
     assert "anything else I can help" not in out.text and "£20" in out.text
+
+
+def test_a_draft_that_calls_the_customer_by_name_first_has_that_as_its_greeting():
+    out = run("Bronwyn, assessors are busy after the storms. Assessor Mark Dunn will attend on 2 April.", customer_name="Bronwyn Tait")
+    assert out.text.startswith("Hi Bronwyn, assessors are busy") and out.text.count("Bronwyn") == 1
+
+
+def test_gday_is_a_greeting_and_a_term_of_endearment_leaves_a_mismatched_greeting():
+    out = run("G'day! We still need the vet invoice for PET-40213.", customer_name="Isabella Rossi")
+    assert out.text.startswith("Hi Isabella,") and "G'day" not in out.text
+    out = run("Hi Dotty love, the bill of £623.18 was estimated.", customer_name="Dorothy Whitfield", address_as="Mrs Whitfield")
+    assert out.text.startswith("Hi Dotty,") and "love" not in out.text
+    assert any("Dotty" in note for note in out.notes)  # the name mismatch is the agent's to check
+
+
+def test_a_greeting_by_the_right_name_keeps_its_own_word_unless_the_register_is_formal():
+    assert run("Dear Sam,\n\nThe refund was sent on 3 May.", customer_name="Sam Lee").text.startswith("Dear Sam,")
+    formal = run("Hi Sam,\n\nThe refund was sent on 3 May.", tone=Tone.formal, customer_name="Sam Lee")
+    assert formal.text.startswith("Dear ")

@@ -80,7 +80,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     draft, context = request.draft, request.context
     register = register_for(request)
     seed = seed_of(draft)
-    layout = read_layout(draft)
+    layout = read_layout(draft, names=_names(context))
     if not layout.body:
         return Edit(text=draft, notes=["Nothing to edit: the draft has no sentences of its own."])
     message = context.customer_message or ""
@@ -312,7 +312,11 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
     other = other_name(current, layout.body_text(), context, bank)
     if other:
         known = context.address_as or context.customer_name
-        return _Greeting(None, flag=f'The draft calls the customer "{other}", but the context says "{known}": check which is right.')
+        flag = f'The draft calls the customer "{other}", but the context says "{known}": check which is right.'
+        plain = _without_endearments(current or "", bank)
+        if current and plain != current:  # "Hi Dotty love," -> "Hi Dotty,": the name is the agent's to check, "love" goes
+            return _Greeting(plain, Change(kind="replaced", before=current, after=plain, reason="Left out the term of endearment.", cites=["no-mate-talk"], draft_span=layout.greeting), flag=flag)
+        return _Greeting(None, flag=flag)
     name = greeting_name(context, bank)
     if name is None and current:
         words = [w for w in re.findall(r"\b[A-Z][a-z'’-]+\b", current)[1:] if w.lower() not in bank.titles and w.lower() not in bank.address_words]
@@ -321,9 +325,27 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
     new = templates["named"].format(name=name) if name else templates["anonymous"]
     if current and current.rstrip(",!:.—- ").strip() == new.rstrip(",").strip():
         return _Greeting(None)
+    words = r"(?:dear|good\s+(?:morning|afternoon|evening))" if register == "formal" else r"(?:dear|hello|hi|good\s+(?:morning|afternoon|evening))"
+    if current and name and re.fullmatch(rf"\s*{words}\s+{re.escape(name)}\s*[,!:]?\s*", current, re.I):
+        return _Greeting(None)  # the draft already greets the customer by the right name: its own greeting word stays
     if current:
         return _Greeting(new, Change(kind="replaced", before=current, after=new, reason="Greeted the customer by the name they use.", cites=["use-the-name"], draft_span=layout.greeting))
     return _Greeting(new, Change(kind="added", after=new, reason="Greeted the customer by name.", cites=["use-the-name"]))
+
+
+def _names(context) -> tuple[str, ...]:
+    """What the customer may be called in the draft: the address form, the full name, the first name."""
+    full = (context.customer_name or "").strip()
+    return tuple(n for n in (context.address_as, full, full.split()[0] if full else None) if n)
+
+
+_ENDEARMENTS = frozenset({"love", "luv", "darling", "sweetie", "sweetheart", "honey", "hun", "hon", "babe", "dear", "mate", "matey", "buddy", "dude", "bro", "pal"})
+
+
+def _without_endearments(greeting: str, bank: Bank) -> str:
+    words = [w for w in re.split(r"(\s+)", greeting.rstrip(",!:. ")) if w]  # the greeting word itself ("Dear") stays
+    kept = "".join(w for i, w in enumerate(words) if i == 0 or w.strip().lower().strip(",") not in _ENDEARMENTS).rstrip()
+    return kept + greeting[len(greeting.rstrip(",!:. ")) :].strip()[:1] if kept != greeting.rstrip(",!:. ") else greeting
 
 
 def _signoff(layout: Layout, draft: str, bank: Bank, register: str, negative: set[str], pleasantry: re.Pattern[str]) -> _Piece | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from coach.analysis.regions import protected_regions
 
 GREETING_WORDS = (
-    r"(?:hi|hello|hey|hiya|heya|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy|alright|oi|sup)"
+    r"(?:hi|hello|hey|hiya|heya|g['’]?day|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy|alright|oi|sup)"
 )
 _GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>[^\n.!?]{{0,60}}?)\s*(?P<end>[,!:]|—|(?<=\s)-(?=\s)|\.|$)", re.IGNORECASE)
 _GREETING_LINE = re.compile(rf"^\s*{GREETING_WORDS}\b[^\n]{{0,60}}$", re.IGNORECASE)
@@ -71,7 +71,9 @@ class Layout:
         return " ".join(s.text for s in self.body)
 
 
-def read_layout(draft: str) -> Layout:
+def read_layout(draft: str, names: tuple[str, ...] = ()) -> Layout:
+    """The draft's regions. `names`: what the customer is called; a draft that opens by calling them by one
+    ("Bronwyn, assessors are ...") has that as its greeting."""
     layout = Layout(draft=draft)
     regions = protected_regions(draft)
     layout.protected = [(r.start, r.end) for r in regions]
@@ -98,6 +100,11 @@ def read_layout(draft: str) -> Layout:
                 lines[0] = (g_end, end)
         else:
             body_start = start
+            vocative = _vocative(draft[start:end], names)
+            if vocative:
+                layout.greeting, layout.greeting_inline = (start, start + vocative), True
+                body_start = start + vocative + len(draft[start + vocative : end]) - len(draft[start + vocative : end].lstrip())
+                lines[0] = (body_start, end)
     # sign-off: the last lines, from a sign-off line on (a name line may follow it)
     sign_at = None
     for index in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
@@ -115,6 +122,15 @@ def read_layout(draft: str) -> Layout:
         layout.signoff = (last.start, agent_end)
     layout.tail = layout.signoff[0] if layout.signoff else agent_end
     return layout
+
+
+def _vocative(line: str, names: tuple[str, ...]) -> int:
+    """The length of "Name," when the line opens by calling the customer by one of `names`, else 0."""
+    for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
+        m = re.match(rf"\s*{re.escape(name)}\s*,\s*(?=\w)", line)
+        if m:
+            return m.end() - (len(m.group()) - len(m.group().rstrip()))
+    return 0
 
 
 def _greeting_ok(match: re.Match[str], line: str) -> bool:

@@ -68,7 +68,7 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
         return None
     candidates = []
     if draft_greeting:
-        candidates += re.findall(r"\b([A-Z][a-z'’-]+)\b", draft_greeting)[1:] if draft_greeting.split()[0][:1].isupper() else []
+        candidates += re.findall(r"\b([A-Z][a-z'’]*(?:-[A-Za-z][a-z'’]*)*)(?![\w-])", draft_greeting)[1:] if draft_greeting.split()[0][:1].isupper() else []
     candidates += re.findall(r",\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body)
     skip = set(bank.titles) | set(bank.address_words) | {"morning", "afternoon", "evening", "thanks", "regards"}
     for word in candidates:
