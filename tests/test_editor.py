@@ -335,3 +335,31 @@ def test_a_greeting_by_the_right_name_keeps_its_own_word_unless_the_register_is_
     assert run("Dear Sam,\n\nThe refund was sent on 3 May.", customer_name="Sam Lee").text.startswith("Dear Sam,")
     formal = run("Hi Sam,\n\nThe refund was sent on 3 May.", tone=Tone.formal, customer_name="Sam Lee")
     assert formal.text.startswith("Dear ")
+
+
+def test_a_clause_that_offers_a_way_forward_is_never_cut():
+    draft = "Refunds are only within 14 days so we can't refund, BUT you can defer to the January cohort for free!! 🎉"
+    out = run(draft, customer_name="Hannah")
+    assert "defer to the January cohort" in out.text
+
+
+def test_a_short_question_after_a_prying_one_goes_with_it():
+    out = run("Yes it's available. Who would be living there with you — partner? kids? Viewings are Tues 4pm.", customer_name="Wei")
+    assert "partner" not in out.text and "Kids" not in out.text and "Tues 4pm" in out.text
+
+
+def test_an_emoji_ends_a_sentence_and_leaves_with_it():
+    out = run("Gonna book another engineer for 28 May. Ref ENG-66120 👍", customer_name="Kwame")
+    assert "I'm going to book another engineer for 28 May." in out.text
+    assert "Your reference is ENG-66120." in out.text and "👍" not in out.text
+
+
+def test_an_exclamation_that_says_nothing_goes_but_warmth_stays():
+    out = run("Great question! Your exam resit is on 4 June.", customer_name="Ola")
+    assert "Great question" not in out.text and "4 June" in out.text
+    assert "Congratulations!" in run("Congratulations! Your new card is on its way.", customer_name="Ola").text
+
+
+def test_an_apology_in_text_speak_is_put_right_not_dropped():
+    out = run("sorry ur still having probs lol. I've booked an engineer for 28 May.", customer_name="Kwame")
+    assert "Sorry you're still having problems." in out.text

@@ -97,6 +97,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]
         outcome = decide(sentence.text, findings, facts, bank, register, seed, checks)
+        if outcomes and _follows_prying(outcomes[-1], sentence.text, facts):
+            outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise"):
@@ -331,6 +333,11 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
     if current:
         return _Greeting(new, Change(kind="replaced", before=current, after=new, reason="Greeted the customer by the name they use.", cites=["use-the-name"], draft_span=layout.greeting))
     return _Greeting(new, Change(kind="added", after=new, reason="Greeted the customer by name.", cites=["use-the-name"]))
+
+
+def _follows_prying(previous: Outcome, sentence: str, facts: list) -> bool:
+    """A short question ("kids?") that carries on a prying question just left out goes with it."""
+    return previous.prying and not facts and sentence.rstrip().endswith("?") and len(sentence.split()) <= 3
 
 
 def _names(context) -> tuple[str, ...]:

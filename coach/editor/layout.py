@@ -31,7 +31,11 @@ _INLINE_SIGNOFF = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
-_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'’”)\]]*\s+|(?<=[.!?])[\"'’”)\]]*$")
+# A sentence ends at its punctuation, or at an emoji that stands in for it ("... dinner party 😂 Anyway, I've").
+_BOUNDARY = re.compile(
+    r"(?<=[.!?…])[\"'’”)\]]*\s+|(?<=[.!?])[\"'’”)\]]*$|"
+    "(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])[\uFE0F\u200D]*\\s+(?=[A-Z])"
+)
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|mr|mrs|ms|dr|st|approx|etc|vs|inc|ltd|co|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|a\.m|p\.m)\.)$", re.IGNORECASE)
 
 
@@ -189,7 +193,7 @@ def _split(draft: str, start: int, end: int, paragraph: int) -> list[Sentence]:
     for m in _BOUNDARY.finditer(text):
         cut = start + m.start()
         before = draft[piece_start:cut]
-        if _ABBREVIATION.search(before) or not before.strip():
+        if _ABBREVIATION.search(before) or not re.search(r"\w", before):  # "🤗💕 Your membership": no sentence yet
             continue
         nxt = draft[start + m.end() : start + m.end() + 1]
         if re.search(r"\bno\.$", before, re.I) and re.match(r"#|\S*\d", draft[start + m.end() : start + m.end() + 20]):

@@ -23,7 +23,7 @@ from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.phrasebank import Bank, pick
-from coach.editor.words import capitalise, normalise, remove_term
+from coach.editor.words import capitalise, label_as_sentence, normalise, remove_term, without_emoji
 from coach.schemas import Fact, Finding, Level
 
 MAX_SENTENCE_CHARS = 800
@@ -41,7 +41,8 @@ HARM_LEVELS = (Level.error, Level.warning)
 ACT_ON = RISK_CATEGORIES - {"curt"}
 
 _ROLES: list[tuple[str, re.Pattern[str]]] = [
-    ("question", re.compile(r"\?\s*$")),
+    # a question mark at the end (an emoji may follow it), or a question to the customer that lost its mark
+    ("question", re.compile(r"\?[\s\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]*$|^(?:and\s+|so\s+|but\s+)?(?:what|who|where|when|why|how)\b[^.!]*\byou\b", re.I)),
     ("pleasantry", re.compile(r"^(?:have a (?:great|good|nice|lovely|wonderful)|enjoy\b|(?:i )?hope (?:this|that) (?:helps|email finds)|(?:i )?hope you(?:'re| are)? (?:well|having|doing)|take care|cheers)", re.I)),
     ("acknowledgement", re.compile(r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:so\s+|very\s+|really\s+)?sorry|sorry\b|(?:my|our)?\s*apologies|i apologi[sz]e|i understand|i can see why|thank(?:s| you))", re.I)),
     ("refusal", re.compile(r"\b(?:can'?t|cannot|can not|unable|not able|won'?t be able|no longer|not possible|not eligible|declined|rules are rules|policy is policy|computer says no|it is what it is|nothing (?:else |more )?(?:i|we) can do)\b|^no\b[.!]?", re.I)),
@@ -65,6 +66,7 @@ class Outcome:
     cites: list[str] = field(default_factory=list)
     refusal: bool = False  # a bare refusal was replaced: the reply may need an alternative
     fallback: str = ""  # for a drop: the sentence with its safe word fixes, kept and flagged if every sentence would go
+    prying: bool = False  # a question dropped because it pries: a short follow-on question goes with it
 
 
 # A retort to how the customer wrote: never content, always dropped.
@@ -146,6 +148,14 @@ def decide(
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
             return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
+        bare = without_emoji(sentence)
+        label = label_as_sentence(bare)
+        if label and _same_facts(sentence, label, facts):
+            return Outcome("normalise", label, "Said the reference as a sentence.", ["keep-it-simple"])
+        if bare != sentence and _same_facts(sentence, bare, facts):  # the sentence is the agent's; its emoji can go
+            return Outcome("normalise", bare, "Left out the emoji.", ["emoji-and-punctuation"])
+        if not facts and _empty_exclamation(bare):
+            return Outcome("drop", "", "Removed an exclamation that says nothing to this customer.", ["keep-it-simple"])
         return Outcome("keep", sentence)
     cites = list(dict.fromkeys(f.card for f in harmful if f.card))
     why = harmful[0].message.rstrip(".")
@@ -162,11 +172,11 @@ def decide(
     base = sentence
     if swapped is not None:
         candidate = normalise(swapped, bank, formal)
-        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and clean(candidate):
+        if _well_formed(candidate) and _same_facts(sentence, candidate, facts) and (clean(candidate) or _rule_harm_gone(harmful, candidate, clean, MODEL_MIN_P)):
             return Outcome("replace", candidate, f"Reworded: {why}.", cites)
         if _same_facts(sentence, candidate, facts):
             base = candidate  # the named swaps are safe: trim clauses from there
-    if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts) and clean(fixed):
+    if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts) and (clean(fixed) or _rule_harm_gone(harmful, fixed, clean, MODEL_MIN_P)):
         return Outcome("replace", fixed, f"Reworded: {why}.", cites)
 
     if _BARE_REFUSAL.match(sentence.strip()):
@@ -192,7 +202,7 @@ def decide(
                 return Outcome("keep", sentence)
             return Outcome("flag", fixed, f"Needs your words: {why}.", cites)
         return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites,
-                       fallback=base if _well_formed(base) else sentence)  # fmt: skip
+                       fallback=base if _well_formed(base) else sentence, prying=prying)  # fmt: skip
     kept = fixed if _same_facts(sentence, fixed, facts) else sentence
     if _weak(harmful):
         return Outcome("normalise" if kept != sentence else "keep", kept, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
@@ -217,6 +227,12 @@ def _boilerplate(sentence: str, findings: list[Finding]) -> str | None:
 
 
 _WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news|good news|welcome|happy birthday|best of luck|good luck)\b", re.I)
+
+
+def _empty_exclamation(sentence: str) -> bool:
+    """ "Great question!", "Exciting!": no verb, an exclamation, and not thanks, an apology or good wishes."""
+    text = sentence.strip()
+    return text.endswith("!") and len(text.split()) <= 4 and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
@@ -244,13 +260,13 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
 
 
-def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck) -> bool:
+def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck, below: float = 0.5) -> bool:
     """The rule that named the harm no longer matches, and at most a doubtful model warning is left: a plain
     statement ("We don't deliver on Sundays.") that the model reads as a little curt is still the better sentence."""
     if not any(not f.rule.startswith("tone-model.") for f in harmful):
         return False
     left = check.harm(candidate)
-    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < 0.5 for f in left)
+    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < below for f in left)
 
 
 def _blames(findings: list[Finding]) -> bool:
@@ -335,7 +351,7 @@ def _without_harmful_clauses(
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
-        elif re.search(r"[\d>/@]", clause) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
+        elif re.search(r"[\d>/@]", clause) or _OFFER.search(clause) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
     if not kept and refused and not facts:
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
@@ -345,6 +361,10 @@ def _without_harmful_clauses(
     if all(f.value in candidate for f in facts) and _well_formed(candidate):
         return candidate, refused, clean(candidate)
     return None
+
+
+# A clause that offers a way forward ("but you can defer to the January cohort") is content, whatever its tone.
+_OFFER = re.compile(r"\b(?:you|we|I) (?:can|could|may)\b|\binstead\b|\balternative", re.I)
 
 
 def _inside(sentence: str, fact: Fact, m: re.Match[str]) -> bool:

@@ -12,7 +12,17 @@ from coach.editor.phrasebank import Bank
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF\uFE0F\u200D]+")
 # Chat drops the subject ("will update you soon"): the agent is the one who will.
 _DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
-_DROPPED_SUBJECT = re.compile(r"^(will|have)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+_DROPPED_SUBJECT = re.compile(r"^(will|have|going to)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
+# "Ref ENG-66120", "Ticket no: 5512": a label and its code, said as a sentence.
+_LABEL_LINE = re.compile(
+    r"^(?:(?P<noun>ticket|case|job|booking|claim|order|account|policy|incident|fault|return|repair)\b\s*)?"
+    r"(?P<kind>ref(?:erence)?|no\.?|number|id|#)?\s*[:#]?\s*(?P<code>#?[A-Z0-9][A-Z0-9/-]*\d[A-Z0-9/-]*)\s*\.?$",
+    re.I,
+)
+# "ur still having" is "you're", not "your" ("ur order" is): before a word that follows "you are".
+_UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set)\b)", re.I)
+# "hope your mum is ok": the agent is the one who hopes.
+_DROPPED_HOPE = re.compile(r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b)", re.I)
 # "should be there by Friday": the thing being delivered or fixed is the one that should.
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
@@ -58,7 +68,7 @@ def _patterns(bank: Bank) -> _Patterns:
 def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     """The sentence with its words put right; the same text when nothing needed it."""
     patterns = _patterns(bank)
-    text = patterns.ill.sub("I'll", sentence)
+    text = _UR_ARE.sub("you're", patterns.ill.sub("I'll", sentence))
     text = patterns.words.sub(lambda m: _keep_case(m.group(1), bank.words[m.group(1).lower()], m.start() == 0), text)
     stripped = patterns.edge_end.sub("", patterns.edge_start.sub("", text)).strip()
     if stripped and re.search(r"\w", stripped):
@@ -75,7 +85,8 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
         value = bank.openers[opener.group(1).lower()]
         rest = text[opener.end() :]
         text = f"{value}, {rest}" if rest else f"{value}."
-    text = _DROPPED_SUBJECT.sub(lambda m: "I " + m.group(1).lower() + " ", text)
+    text = _DROPPED_SUBJECT.sub(lambda m: ("I'm " if m.group(1).lower() == "going to" else "I ") + m.group(1).lower() + " ", text)
+    text = _DROPPED_HOPE.sub("I hope ", text)
     text = _DROPPED_IT.sub(lambda m: "It " + m.group(1).lower() + " ", text)
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
@@ -83,6 +94,28 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
         text += "."
     return capitalise(text)
+
+
+def label_as_sentence(text: str) -> str | None:
+    """ "Ref ENG-66120." -> "Your reference is ENG-66120." ; None when the text is not a bare label and code."""
+    m = _LABEL_LINE.match(text.strip())
+    if not m or not (m.group("noun") or m.group("kind")):
+        return None
+    noun, kind = (m.group("noun") or "").lower(), (m.group("kind") or "").lower().rstrip(".")
+    what = "reference" if kind.startswith("ref") or (not noun and kind) else "number"
+    code = ("#" if kind == "#" else "") + m.group("code")
+    return f"Your {noun + ' ' if noun else ''}{what} is {code}."
+
+
+def without_emoji(text: str) -> str:
+    """The text without its emoji; one that ended a sentence becomes a full stop. The same text when it has none."""
+    if not _EMOJI.search(text):
+        return text
+    bare = _EMOJI_BETWEEN.sub(". ", text)
+    bare = re.sub(r"\s{2,}", " ", _EMOJI.sub("", bare)).strip()
+    if not bare or not re.search(r"\w", bare):
+        return text
+    return bare + "." if re.search(r"\w$", bare) and re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]\W*$", text) else bare
 
 
 def _keep_case(original: str, replacement: str, at_start: bool) -> str:
