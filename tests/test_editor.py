@@ -363,3 +363,22 @@ def test_an_exclamation_that_says_nothing_goes_but_warmth_stays():
 def test_an_apology_in_text_speak_is_put_right_not_dropped():
     out = run("sorry ur still having probs lol. I've booked an engineer for 28 May.", customer_name="Kwame")
     assert "Sorry you're still having problems." in out.text
+
+
+def test_an_earlier_contact_about_the_same_order_is_named_by_its_dates():
+    history = [PastInteraction(date="2026-04-03", note="Customer chased, TR-11820 raised with the bank team."),
+               PastInteraction(date="2026-04-15", note="Chased again about TR-11820; no update yet.")]  # fmt: skip
+    out = run("Trace TR-11820 shows the merchant sent it on 18 April.", customer_name="Hyun-woo",
+              customer_message="3rd time asking about TR-11820. Where is my refund??", history=history)  # fmt: skip
+    assert "15 April" in out.text  # by its gist where one reads safely, else by its dates
+    dated = run("Trace TR-11820 shows the merchant sent it on 18 April.", customer_name="Hyun-woo",
+                customer_message="3rd time asking about TR-11820. Where is my refund??",
+                history=[PastInteraction(date="2026-04-03", note="TR-11820"), PastInteraction(date="2026-04-15", note="TR-11820")])  # fmt: skip
+    assert "I can see you contacted us about this on 3 April and 15 April." in dated.text
+
+
+def test_again_about_something_else_names_no_earlier_contact():
+    history = [PastInteraction(date="2026-02-03", note="Ordered 6 skeins alpaca blend; asked for gift wrap.")]
+    out = run("Thank you, Ruth, that is lovely to hear.", customer_name="Ruth", history=history,
+              customer_message="Just to say thank you - the yarn arrived beautifully packed again.")  # fmt: skip
+    assert "contacted us" not in out.text and "in touch" not in out.text

@@ -23,7 +23,7 @@ from coach.analysis.fluency import is_base_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
-from coach.editor.opening import acknowledgement, detail_line, greeting_name, history_line, other_name, relevant_history
+from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
 from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, Outcome, decide, harm
@@ -289,11 +289,11 @@ def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: 
     ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed, clean.line)
     if ack:
         lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
-    for item in relevant_history(context, request.draft, bank):
-        line = history_line(item, request.draft, context, bank, register, seed)
-        if line and clean.line(line):
-            lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
-            break
+    relevant = relevant_history(context, request.draft, bank)
+    named = (history_line(item, request.draft, context, bank, register, seed) for item in relevant)
+    line = next((line for line in named if line and clean.line(line)), None) or contact_line(relevant, request.draft, context, bank, register, seed)
+    if line and clean.line(line):
+        lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
     detail = detail_line(context.customer_message or "", request.draft, bank, register, seed)
     if detail and clean.line(detail) and not (analysis.emotions and detail.startswith("Congratulations") and
                                              {e.name for e in analysis.emotions} & {"anger", "frustration", "sadness"}):  # fmt: skip

@@ -258,6 +258,28 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
     return None
 
 
+def contact_line(items: list[PastInteraction], draft: str, context: Context, bank: Bank, register: str, seed: int) -> str | None:
+    """When no note can be named by its gist: the dates the customer was in touch about this (at most two), said
+    only where the link is certain: the note names the same order or reference, or the customer says they have
+    been in touch before and the note shares their words. Never on a public channel, and not when the draft
+    already refers to the contact."""
+    if context.channel.value == "social" or not items:
+        return None
+    message = context.customer_message or ""
+    refers_back = bool(re.search(bank.refers_back, message, re.I))
+    words = _content(message)
+
+    def certain_link(item: PastInteraction) -> bool:  # "again" alone may be about something else ("packed beautifully again")
+        return _same_subject(item, draft, context) or (refers_back and len(words & _content(item.note)) >= 2)
+
+    certain = [i for i in items if i.date and certain_link(i) and not _mentions(draft, i, context)]
+    if not certain or _REFERS_TO_CONTACT.search(draft):
+        return None
+    days = sorted({i.date for i in certain})[-2:]
+    dates = " and ".join(_date(day, context.locale, bank) for day in days)
+    return pick(bank.contacted[register], seed).format(dates=dates)
+
+
 def _same_subject(item: PastInteraction, draft: str, context: Context) -> bool:
     """The note names an order, ticket or reference that the draft or the customer's message names too."""
     ours = {f.normal for f in extract_facts(f"{draft}\n{context.customer_message or ''}", context.locale) if f.kind in _KEY_FACTS}

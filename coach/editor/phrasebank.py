@@ -84,6 +84,7 @@ class Bank(BaseModel):
     history: dict[str, list[str]]
     noted: dict[str, list[str]]
     undated: dict[str, list[str]]
+    contacted: dict[str, list[str]]
     date_formats: dict[str, str]
     sensitive: list[str]
     refers_back: str
