@@ -382,3 +382,16 @@ def test_again_about_something_else_names_no_earlier_contact():
     out = run("Thank you, Ruth, that is lovely to hear.", customer_name="Ruth", history=history,
               customer_message="Just to say thank you - the yarn arrived beautifully packed again.")  # fmt: skip
     assert "contacted us" not in out.text and "in touch" not in out.text
+
+
+def test_what_the_tone_check_misses_the_editor_patterns_still_catch():
+    out = run("Calling us clowns won't fix your signal. Your engineer visit is booked for 3 May.", customer_name="Tom")
+    assert "clowns" not in out.text and "3 May" in out.text
+    out = run("It is what it is unfortunately. Your next bill is due on 3 May.", customer_name="Tom")
+    assert "It is what it is" not in out.text and "3 May" in out.text
+
+
+def test_a_third_email_is_a_repeat_contact():
+    out = run("Your deposit of £150.00 was released on 14 April.", customer_name="Brian",
+              customer_message="WHY IS NOBODY ANSWERING. THIS IS MY THIRD EMAIL.")  # fmt: skip
+    assert "third time" in out.text and "£150.00" in out.text

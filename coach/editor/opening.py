@@ -30,7 +30,7 @@ from coach.schemas import Context, Emotion, PastInteraction
 _ORDINALS = {"second": "second", "2nd": "second", "twice": "second", "third": "third", "3rd": "third", "three": "third",
              "fourth": "fourth", "4th": "fourth", "four": "fourth", "fifth": "fifth", "5th": "fifth", "five": "fifth"}  # fmt: skip
 _RANK = ["second", "third", "fourth", "fifth"]
-_COUNT = re.compile(r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+time\b|\b(twice)\b|\b(three|four|five)\s+times\b", re.I)
+_COUNT = re.compile(r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(?:time|email|e-mail|message|call|letter|chat|request|complaint)\b|\b(twice)\b|\b(three|four|five)\s+times\b", re.I)
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
     re.I,

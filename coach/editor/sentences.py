@@ -52,7 +52,7 @@ _ROLES: list[tuple[str, re.Pattern[str]]] = [
 _BARE_REFUSAL = re.compile(
     r"^(?:no|nope|rules are rules|policy is policy|computer says no|it is what it is|that'?s (?:just )?(?:how it is|the policy|the rule)|"
     r"no exceptions?|(?:there'?s )?nothing (?:else |more )?(?:i|we) can do(?:\s+[\w']+){0,4}|(?:(?:i|we) )?can'?t do anything(?: more| else)?(?: about it)?|"
-    r"(?:my|our) hands are tied)\s*[.!]*$",
+    r"(?:my|our) hands are tied)(?:,?\s*(?:unfortunately|i'?m afraid|sorry|i'?m sorry|from here|at this point))?\s*[.!]*$",
     re.I,
 )
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:—–]\s*(?:(?:so|and|but|which|because|as)\s+)?|\s+(?:so|because|but)\s+)")
@@ -145,6 +145,13 @@ def decide(
     boiler = _boilerplate(sentence, findings)
     if boiler and all(f.normal.startswith("rel:") for f in facts):  # "... today?" is part of the stock line
         return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
+    if not harmful and not facts and _BARE_REFUSAL.match(sentence.strip()):
+        line = pick(bank.refusal[register], seed, sentence)
+        return Outcome("replace", line, "A bare refusal says no without a reason or a way forward.", ["no-flat-no"], refusal=True)
+    if not harmful and not facts and (_RETORT.search(sentence) or (_LECTURE.search(sentence) and not sentence.rstrip().endswith("?"))):
+        # the tone check missed it, but it answers how the customer wrote, or tells them what they should have done
+        return Outcome("drop", "", "Removed: it lectures the customer or answers back, and held no fact the customer needs.", ["no-blame"],
+                       fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
             return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
@@ -256,6 +263,8 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return False  # "Congratulations!", "Thank you so much": the model's doubt is not enough to drop warmth
     if any(f.category in ("therapy", "flippant", "over-familiar") and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
         return True
+    if kind == "blame" and any(f.category == "blaming" and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
+        return True  # "Well, maybe reading the terms would have helped.": blame with nothing in it the customer needs
     # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
 
@@ -351,7 +360,7 @@ def _without_harmful_clauses(
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
-        elif re.search(r"[\d>/@]", clause) or _OFFER.search(clause) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
+        elif re.search(r"[\d>/@]", clause) or (_OFFER.search(clause) and not _LECTURE.search(clause)) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
     if not kept and refused and not facts:
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
