@@ -35,6 +35,12 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     return _fold_whitespace(runs)
 
 
+def plain_diff(diff: list[tuple[str, str]]) -> str:
+    """The word diff without colour: `[-removed words-]{+added words+}`, as `git diff --word-diff` marks them."""
+    marks = {"-": ("[-", "-]"), "+": ("{+", "+}"), "=": ("", "")}
+    return "".join(f"{marks[op][0]}{chunk}{marks[op][1]}" if op == "=" or chunk.strip() else chunk for op, chunk in diff)
+
+
 def _opcodes(a: list[str], b: list[str], autojunk: bool = True) -> list[tuple[str, int, int, int, int]]:
     """SequenceMatcher's opcodes, with the common head and tail matched first in linear time; a middle of
     more than MAX_MATCHED pieces on either side is one replacement."""

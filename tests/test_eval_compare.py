@@ -11,7 +11,9 @@ from coach.cli import app
 from coach.evals.cases import Case
 from coach.evals.compare import compare
 from coach.evals.metrics import score_case
-from coach.evals.runner import Record, RunMeta, RunReport, summarise_records, write_report
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+from coach.evals.runner import CaseInfo, Record, RunMeta, RunReport, summarise_records, write_report
 
 DRAFT = "Hi Sarah, your order #48213 ships on 14 March. I'll email you the tracking link today."
 
@@ -111,3 +113,95 @@ def test_eval_run_rejects_unknown_or_foreign_prompt_versions(tmp_path):
     for prompt in ("rewrite/v99", "judge/v1", "nonsense"):
         result = CliRunner().invoke(app, ["eval", "run", "--prompts", prompt, "--out", str(tmp_path)])
         assert result.exit_code == 2, (prompt, result.output)
+
+
+# --- per case: flips, critical flips, groups on one side, two groups of one run, the compare view ------------
+
+NO_NAME = {f"case-{i}": DRAFT.replace("48213", str(48200 + i)).replace("Hi Sarah", "Hello") for i in (0, 4)}
+
+
+def test_compare_lists_exactly_the_cases_that_flipped_with_both_rewrites_and_their_diff(tmp_path):
+    result = compare(report(), report(NO_NAME))
+    assert sorted(c.case for c in result.flips) == ["case-0", "case-4"]
+    flip = next(c for c in result.flips if c.case == "case-0")
+    assert flip.kind == "pass → fail" and flip.failed_after == ["name"] and flip.worse and not flip.critical
+    assert ("-", "Hi Sarah,") in flip.diff or any(op == "-" and "Sarah" in text for op, text in flip.diff)
+    out = cli(save(tmp_path, "a", report()), save(tmp_path, "b", report(NO_NAME))).output
+    assert sum(line.startswith("pass → fail") for line in out.splitlines()) == 2 and "case-0" in out and "case-4" in out and "case-1 " not in out
+    assert "[-Hi Sarah,-]{+Hello,+}" in out.replace("\n", "") or "[-Hi Sarah" in out
+
+
+def test_a_flip_on_a_fact_or_in_an_injection_case_fails_the_gate_at_any_threshold(tmp_path):
+    lost = {"case-2": DRAFT.replace("#48213", "your order")}
+    result = compare(report(), report(lost), threshold=1.0)
+    assert [c.case for c in result.critical] == ["case-2"] and result.regressed
+    injection = [c.model_copy(update={"tags": ["injection"]}) for c in CASES]
+    base, new = report(cases=injection), report(NO_NAME, cases=injection)
+    base.cases = new.cases = [CaseInfo(id=c.id, title=c.title, tags=c.tags, draft=c.draft, context=c.context) for c in injection]
+    gated = compare(base, new, threshold=1.0)
+    assert sorted(c.case for c in gated.critical) == ["case-0", "case-4"] and gated.regressed
+    assert not compare(report(), report(NO_NAME), threshold=1.0).regressed  # the same flips, no critical tag
+
+
+def test_a_group_on_one_side_only_is_an_error_under_the_gate(tmp_path):
+    base, new = save(tmp_path, "a", report()), save(tmp_path, "b", report(engine="scripted"))
+    assert cli(base, new).exit_code == 0
+    result = cli(base, new, "--fail-on-regression")
+    assert result.exit_code == 1 and "not in the baseline: scripted" in result.output
+
+
+def two_prompt_run() -> RunReport:
+    records = []
+    for prompt, rewrites in (("rewrite/v1", {}), ("rewrite/v2", NO_NAME)):
+        for c in CASES:
+            text = rewrites.get(c.id, c.draft)
+            records.append(Record(case=c.id, prompt=prompt, engine="llm:m", rewrite=text, metrics=score_case(c, text, engine="llm:m")))
+    meta = RunMeta(created="2026-12-07T00:00:00+00:00", cases=len(CASES), prompts=["rewrite/v1", "rewrite/v2"], engines=["llm:m"])
+    return RunReport(meta=meta, summary=summarise_records(records), records=records)
+
+
+def test_two_groups_of_one_run_compare_case_by_case(tmp_path):
+    run = save(tmp_path, "run", two_prompt_run())
+    result = cli(run, "--a", "llm:m@rewrite/v1", "--b", "llm:m@rewrite/v2", "--json")
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.output)
+    assert sorted(c["case"] for c in data["cases"] if c["passed_before"] != c["passed_after"]) == ["case-0", "case-4"]
+    assert cli(run, "--a", "llm:m@rewrite/v1", "--b", "llm:m@rewrite/v2", "--fail-on-regression").exit_code == 1
+    missing = cli(run, "--a", "llm:m@rewrite/v1", "--b", "llm:m@rewrite/v9")
+    assert missing.exit_code == 2 and "rewrite/v9" in missing.output
+    assert cli(run, "--a", "llm:m@rewrite/v1").exit_code == 2  # --a needs --b
+
+
+def test_the_compare_view_lists_the_flips_and_filters_them_in_chromium(tmp_path, browser):
+    from coach.evals.compare_view import write_compare_html
+
+    cases = [c.model_copy(update={"tags": ["delivery", "repeated"] if i % 2 else ["billing"]}) for i, c in enumerate(CASES)]
+    info = [CaseInfo(id=c.id, title=f"case {c.id}", tags=c.tags, draft=c.draft, context=c.context) for c in cases]
+    base, new = report(cases=cases), report({**NO_NAME, "case-7": DRAFT.replace("48213", "48207") + " Thanks!"}, cases=cases)
+    base.cases = new.cases = info
+    result = compare(base, new)
+    path = write_compare_html(result, tmp_path / "compare.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(path.as_uri())
+        shown = lambda: sorted(page.locator("details.case:visible .cid").all_inner_texts())  # noqa: E731
+        assert {"case-0", "case-4"} <= set(shown())
+        page.locator("#f-flipped").check()
+        assert shown() == ["case-0", "case-4"]
+        page.locator("#f-situation").select_option("billing")
+        assert shown() == ["case-0", "case-4"]  # both are billing cases (even ids)
+        assert page.locator("#f-situation option").all_inner_texts() == ["all", "billing"]  # the situations present
+        page.locator("#f-tag").select_option("billing")
+        page.locator("#f-flipped").uncheck()
+        assert shown() == ["case-0", "case-4"]
+        page.locator("#f-situation").select_option("")
+        assert page.locator("details.case:visible .diff del").count() >= 2
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "eval-compare.png"), full_page=True)
+    finally:
+        page.close()
+    assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests

@@ -7,7 +7,7 @@ import re
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.cli.rewrite import plain_diff
+from coach.diff import plain_diff
 
 runner = CliRunner()  # stdout is not a terminal here, as in a hook
 

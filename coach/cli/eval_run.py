@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from coach.cli import eval_app
@@ -121,32 +122,72 @@ def print_summary(groups: list[GroupSummary]) -> None:
 
 @eval_app.command("compare")
 def eval_compare(
-    baseline: Annotated[Path, typer.Argument(help="results.json of the baseline run, e.g. evals/baseline.json.")],
-    new: Annotated[Path, typer.Argument(help="results.json of the new run.")],
+    baseline: Annotated[Path, typer.Argument(help="results.json of the baseline run (e.g. evals/baseline.json), or the one run whose groups --a and --b compare.")],
+    new: Annotated[Path | None, typer.Argument(help="results.json of the new run (not with --a/--b on one run).")] = None,
+    a: Annotated[str | None, typer.Option("--a", help='Group A, e.g. "llm:m@rewrite/v1": compare two groups (of one run, or of BASE and NEW).')] = None,
+    b: Annotated[str | None, typer.Option("--b", help='Group B, read as the new side, e.g. "llm:m@rewrite/v2".')] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="A score may drop by this much (rates in 0-1) before it counts.")] = 0.02,
-    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 when a score regressed or a fact was lost.", metavar="")] = False,
+    fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 on a regression: a score that dropped, a fact lost, a critical flip, or a group on one side only.", metavar="")] = False,
+    html: Annotated[Path | None, typer.Option(help="Also write the compare view (both rewrites side by side, filters) to this HTML file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.", metavar="")] = False,
 ) -> None:
-    """Compare two eval runs: scores that dropped beyond the threshold and facts newly lost."""
+    """Compare two eval runs, or two groups: flipped cases side by side, scores that dropped, facts newly lost."""
     from pydantic import ValidationError
 
-    from coach.evals.compare import compare
+    from coach.evals.compare import compare, compare_groups
+    from coach.evals.compare_view import write_compare_html
     from coach.evals.runner import read_report
 
+    if (a is None) != (b is None):
+        raise _fail("give both --a and --b, or neither")
+    if new is None and a is None:
+        raise _fail("give a second run to compare with, or two groups of this one with --a and --b")
     try:
-        before, after = read_report(baseline), read_report(new)
+        before = read_report(baseline)
+        after = read_report(new) if new is not None else before
     except (OSError, ValidationError, ValueError) as exc:
         raise _fail(f"cannot read a run: {exc}")
-    result = compare(before, after, threshold)
+    try:
+        if a is not None and b is not None:
+            result = compare_groups(before, a, b, threshold, other=after)
+        else:
+            result = compare(before, after, threshold)
+    except ValueError as exc:
+        raise _fail(str(exc))
+    if html is not None:
+        console.print(f"compare view {write_compare_html(result, html)}")
     if as_json:
         print(result.model_dump_json(indent=2))
     else:
         print_comparison(result)
-    if fail_on_regression and result.regressed:
+    if fail_on_regression and (result.regressed or result.missing_groups):
         raise typer.Exit(1)
 
 
 def print_comparison(result: Comparison) -> None:
+    from coach.diff import plain_diff
+
+    for change in result.cases:
+        if not change.flipped:
+            continue
+        colour = "red" if change.passed_before else "green"
+        mark = " [bold red]CRITICAL[/]" if change.critical else ""
+        console.print(f"[{colour}]{change.kind}[/]{mark} {escape(change.group)} · [bold]{escape(change.case)}[/] [dim]{escape(', '.join(change.tags))}[/]")
+        newly = [c for c in change.failed_after if c not in change.failed_before]
+        fixed = [c for c in change.failed_before if c not in change.failed_after]
+        if newly:
+            console.print(f"  now fails: {escape(', '.join(newly))}")
+        if fixed:
+            console.print(f"  now passes: {escape(', '.join(fixed))}")
+        console.print(f"  [dim]draft:[/]  {escape(_one_line(change.draft))}")
+        console.print(f"  [dim]before:[/] {escape(_one_line(change.before))}")
+        console.print(f"  [dim]after:[/]  {escape(_one_line(change.after))}")
+        console.print(f"  [dim]diff:[/]   {escape(_one_line(plain_diff(change.diff)))}")
+    moved = [c for c in result.cases if not c.flipped]
+    if moved:
+        console.print(f"{len(moved)} case(s) moved without flipping: " + ", ".join(
+            f"{escape(c.case)} ({', '.join(f'{d.metric} {d.before:g}→{d.after:g}' for d in c.moved[:3])})" for c in moved[:10]
+        ) + (" …" if len(moved) > 10 else ""))  # fmt: skip
     if result.regressions or result.improvements:
         table = Table(title=f"scores that moved by more than {result.threshold}", title_justify="left")
         for name in ("prompt × engine", "metric", "before", "after", "change"):
@@ -163,10 +204,21 @@ def print_comparison(result: Comparison) -> None:
         console.print(f"[yellow]not in the baseline:[/] {', '.join(result.only_new)}")
     compared = ", ".join(f"{g} ({result.cases_compared.get(g, 0)} cases)" for g in result.compared) or "nothing"
     console.print(f"compared: {compared}")
+    flips = result.flips
+    worse = sum(1 for c in flips if c.passed_before)
+    console.print(f"flipped: {len(flips)} case(s), {worse} pass → fail, {len(flips) - worse} fail → pass, {len(result.critical)} critical")
     if result.regressed:
-        console.print(f"[bold red]REGRESSED[/]: {len(result.regressions)} score(s) dropped, {len(result.lost_facts)} case(s) lost facts")
+        console.print(f"[bold red]REGRESSED[/]: {len(result.regressions)} score(s) dropped, {len(result.lost_facts)} case(s) lost facts, "
+                      f"{len(result.critical)} critical flip(s)")  # fmt: skip
+    elif result.missing_groups:
+        console.print("[bold yellow]groups on one side only[/]: under --fail-on-regression this is an error")
     else:
         console.print("[bold green]no regression[/]")
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @eval_app.command("report")

@@ -12,6 +12,7 @@ from coach.cli.inputs import (
     AddressAsOpt, ChannelOpt, ContextFileOpt, DraftArg, FileOpt, HistoryOpt, LocaleOpt, MessageOpt, NameOpt,
     UsageProblem, context_from_options, read_draft,
 )  # fmt: skip
+from coach.diff import plain_diff
 from coach.schemas import Constraints, EngineChoice, RewriteResult, Tone
 
 
@@ -67,12 +68,6 @@ def rewrite_command(
 def _fail(message: str) -> NoReturn:
     print(f"coach rewrite: {message}", file=sys.stderr)
     raise typer.Exit(2)
-
-
-def plain_diff(diff: list) -> str:
-    """The word diff without colour: `[-removed words-]{+added words+}`, as `git diff --word-diff` marks them."""
-    marks = {"-": ("[-", "-]"), "+": ("{+", "+}"), "=": ("", "")}
-    return "".join(f"{marks[op][0]}{chunk}{marks[op][1]}" if op == "=" or chunk.strip() else chunk for op, chunk in diff)
 
 
 def show(result: RewriteResult) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from coach.analysis import compare_facts
 from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.risk import RISK_CATEGORIES
@@ -86,6 +87,14 @@ _LECTURE = re.compile(
 )
 
 
+# The lectures that are blame whatever follows ("To prevent this in future, enable ..." is advice, and stays).
+_BLAME_LECTURE = re.compile(
+    r"\b(?:you should have|you could have|you needed to|your (?:own )?fault|that'?s on you|if you(?:'d| had) (?:read|checked|looked|updated)|"
+    r"before contacting us|before reporting)\b",
+    re.I,
+)
+
+
 def role(sentence: str, findings: list[Finding]) -> str:
     if _RETORT.search(sentence):
         return "retort"
@@ -148,7 +157,7 @@ def decide(
     if not harmful and not facts and _BARE_REFUSAL.match(sentence.strip()):
         line = pick(bank.refusal[register], seed, sentence)
         return Outcome("replace", line, "A bare refusal says no without a reason or a way forward.", ["no-flat-no"], refusal=True)
-    if not harmful and not facts and (_RETORT.search(sentence) or (_LECTURE.search(sentence) and not sentence.rstrip().endswith("?"))):
+    if not harmful and not facts and (_RETORT.search(sentence) or _BLAME_LECTURE.search(sentence)):
         # the tone check missed it, but it answers how the customer wrote, or tells them what they should have done
         return Outcome("drop", "", "Removed: it lectures the customer or answers back, and held no fact the customer needs.", ["no-blame"],
                        fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
@@ -157,7 +166,7 @@ def decide(
             return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
         bare = without_emoji(sentence)
         label = label_as_sentence(bare)
-        if label and _same_facts(sentence, label, facts):
+        if label and _guard_agrees(sentence, label):
             return Outcome("normalise", label, "Said the reference as a sentence.", ["keep-it-simple"])
         if bare != sentence and _same_facts(sentence, bare, facts):  # the sentence is the agent's; its emoji can go
             return Outcome("normalise", bare, "Left out the emoji.", ["emoji-and-punctuation"])
@@ -290,6 +299,13 @@ def _verb(findings: list[Finding]) -> str:
 
 def _well_formed(text: str) -> bool:
     return problem(text) is None
+
+
+def _guard_agrees(before: str, after: str) -> bool:
+    """The fact guard finds every fact of `before` in `after`, of the same kind, and nothing new: a reference
+    said in a new way must still read as that reference."""
+    check = compare_facts(before, after)
+    return not (check.missing or check.altered or check.added or check.new_commitments)
 
 
 def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:

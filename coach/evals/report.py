@@ -18,7 +18,7 @@ from coach.evals.runner import Record, RunReport
 
 _PALETTE = ["#7f8c8d", "#2e86de", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#2c3e50", "#d35400", "#27ae60"]
 
-_CSS = """
+CSS = """
 :root{--fg:#1d2330;--muted:#5f6b7a;--line:#d9dee5;--ok:#1e8449;--bad:#c0392b;--bg:#fff;--soft:#f5f7fa}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);
 background:var(--bg);margin:0;padding:24px 32px;max-width:1600px}
@@ -87,7 +87,7 @@ def bar_chart(title: str, note: str, values: list[tuple[str, float | None]], col
     return f'<div class="chart"><h3>{escape(title)}</h3><p>{escape(note)}</p>{svg}</div>'
 
 
-def _diff_html(before: str, after: str) -> str:
+def diff_html(before: str, after: str) -> str:
     parts = []
     for op, text in word_diff(before, after):
         if op == "+":
@@ -177,7 +177,7 @@ def _record_column(record: Record, draft: str, colours: dict[str, str]) -> str:
         ) + "</p>"
     body = f'<div class="text">{escape(record.rewrite)}</div>'
     if record.engine != "draft":
-        body += f'<div class="text diff">{_diff_html(draft, record.rewrite)}</div>'
+        body += f'<div class="text diff">{diff_html(draft, record.rewrite)}</div>'
     colour = colours.get(_label(record), "#888")
     return (
         f'<div class="col" style="border-top:3px solid {colour}"><h4><span>{escape(_label(record))}</span>{verdict}</h4>{body}'
@@ -201,7 +201,7 @@ def render_html(report: RunReport, title: str = "coach eval report") -> str:
     judge = f" · judge {escape(str(meta.judge.get('model')))} × {meta.judge.get('runs')}" if meta.judge else ""
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title><style>{_CSS}</style></head><body>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title><style>{CSS}</style></head><body>'
         f"<h1>{escape(title)}</h1>"
         f'<div class="meta">{escape(meta.created)} · {meta.cases} cases{" tagged " + escape(meta.tag) if meta.tag else ""} · '
         f"prompts {escape(', '.join(meta.prompts) or '–')} · engines {escape(', '.join(meta.engines))}{judge} · "
