@@ -205,3 +205,41 @@ def test_the_compare_view_lists_the_flips_and_filters_them_in_chromium(tmp_path,
     finally:
         page.close()
     assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
+
+
+# --- fallbacks are a regression, and the cells the model served are scored on their own ----------------------
+
+
+def llm_run(fell_back: set[str], rewrites: dict[str, str] | None = None) -> RunReport:
+    records = []
+    for c in CASES:
+        text = (rewrites or {}).get(c.id, c.draft)
+        metrics = score_case(c, text, engine="llm:m")
+        if c.id in fell_back:
+            metrics = metrics.model_copy(update={"fallback": "malformed answer", "engine_served": "rules"})
+        else:
+            metrics = metrics.model_copy(update={"engine_served": "llm"})
+        records.append(Record(case=c.id, prompt="rewrite/v2", engine="llm:m", rewrite=text, metrics=metrics))
+    meta = RunMeta(created="2026-12-07T00:00:00+00:00", cases=len(CASES), prompts=["rewrite/v2"], engines=["llm:m"])
+    return RunReport(meta=meta, summary=summarise_records(records), records=records)
+
+
+def test_a_prompt_that_makes_most_answers_fall_back_is_a_regression_not_a_gain(tmp_path):
+    from coach.evals.runner import run_warnings
+
+    # The baseline's model served every cell but dropped the name in three; the new prompt breaks eight answers, and
+    # the rules engine's rewrites that stand in for them score better.
+    worse_model = {f"case-{i}": DRAFT.replace("48213", str(48200 + i)).replace("Hi Sarah", "Hello") for i in (1, 2, 3)}
+    base = llm_run(set(), worse_model)
+    new = llm_run({f"case-{i}" for i in range(8)})
+    result = compare(base, new)
+    regressed = {d.metric for d in result.regressions}
+    assert {"fallbacks", "fallback_rate"} <= regressed and result.regressed
+    assert any(d.metric == "pass_rate" for d in result.improvements)  # what the rules engine wrote looks better ...
+    served = [d for d in result.deltas if d.group.endswith("(served)")]
+    assert served and all(d.group == "llm:m @ rewrite/v2 (served)" for d in served)  # ... so the served cells are scored apart
+    assert [g.label for g in new.summary] == ["llm:m @ rewrite/v2", "llm:m @ rewrite/v2 (served)"]
+    assert new.summary[1].cases == 2
+    assert run_warnings(new) == ["llm:m @ rewrite/v2: the model served only 2 of 10 cells; the rest are the rules engine's (most often: malformed answer)"]
+    assert "none of its 10 cells" in run_warnings(llm_run({f"case-{i}" for i in range(10)}))[0]
+    assert cli(save(tmp_path, "a", base), save(tmp_path, "b", new), "--fail-on-regression").exit_code == 1

@@ -118,3 +118,28 @@ def test_coach_eval_run_and_report_from_the_command_line(tmp_path, monkeypatch):
         assert tagged.exit_code == 2
     finally:
         get_settings.cache_clear()
+
+
+def test_an_unreachable_model_is_a_warning_and_fails_a_strict_run(tmp_path, monkeypatch):
+    import socket
+
+    from coach.config import get_settings
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cases_file = tmp_path / "cases.yaml"
+    cases_file.write_text("cases:\n" + f"  - {CASES[1].model_dump_json(exclude_none=True, exclude={'constraints'})}\n")
+    for name, value in {"COACH_DATA_DIR": str(tmp_path / "data"), "COACH_GUIDANCE_K": "0", "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+                        "OPENAI_API_KEY": "k", "COACH_MODEL_RETRIES": "0", "COACH_MODEL_TIMEOUT": "2"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        args = ["eval", "run", "--engines", "llm:m", "--cases-dir", str(cases_file), "--out", str(tmp_path / "out"), "-q", "--no-cache"]
+        loose = CliRunner().invoke(app, args)
+        assert loose.exit_code == 0, loose.output
+        assert "warning" in loose.output and "served none of its 1 cells" in loose.output
+        strict = CliRunner().invoke(app, [*args, "--strict"])
+        assert strict.exit_code == 1
+    finally:
+        get_settings.cache_clear()

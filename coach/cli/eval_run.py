@@ -48,6 +48,7 @@ def eval_run(
     judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
     judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", metavar="")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a model that served few or none of its cells, a judge that produced nothing.", metavar="")] = False,
 ) -> None:
     """Run the rewrite eval: every case × prompt version × engine, scored; writes JSON and an HTML report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -56,7 +57,7 @@ def eval_run(
     from coach.evals.cases import DEFAULT_CASES, CaseError, load_cases
     from coach.evals.engines import EngineError, parse_engines
     from coach.evals.report import write_html
-    from coach.evals.runner import run_matrix, write_report
+    from coach.evals.runner import run_matrix, run_warnings, write_report
     from coach.prompting import PromptError, latest, load_template
 
     settings = get_settings()
@@ -93,10 +94,15 @@ def eval_run(
     json_path = write_report(report, folder, slim=slim, path=results)
     html = write_html(report, folder / "report.html")
     print_summary(report.summary)
+    warnings = run_warnings(report)
+    for warning in warnings:
+        console.print(f"[bold yellow]warning[/] {escape(warning)}")
     console.print(
         f"{report.meta.cases} cases · {len(report.records)} cells · {report.meta.computed} computed, "
         f"{report.meta.cache_hits} cached · {report.meta.seconds:.1f}s\nJSON   {json_path}\nreport {html}"
     )
+    if strict and warnings:
+        raise typer.Exit(1)
 
 
 def print_summary(groups: list[GroupSummary]) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from coach.diff import word_diff
 from coach.evals.metrics import CaseMetrics, GroupSummary, group_label
 from coach.evals.registry import METRICS, Metric, gated
-from coach.evals.runner import Record, RunReport, summarise_records
+from coach.evals.runner import UNSERVED_ENGINES, Record, RunReport, summarise_records
 
 
 class Delta(BaseModel):
@@ -138,18 +138,11 @@ def compare(baseline: RunReport, new: RunReport, threshold: float = 0.02) -> Com
             continue
         out.compared.append(label)
         out.cases_compared[label] = len(shared)
-        old = summarise_records([before[key][c] for c in sorted(shared)])[0]
-        new_group = summarise_records([after[key][c] for c in sorted(shared)])[0]
-        old_scores, new_scores = _scores(old, limits), _scores(new_group, limits)
-        for name in old_scores.keys() & new_scores.keys():
-            metric = METRICS.get(name) or _judged(name, threshold)
-            limit = limits.get(name, threshold)
-            delta = Delta(group=label, metric=name, before=old_scores[name], after=new_scores[name])
-            out.deltas.append(delta)
-            if metric.worse(delta.before, delta.after, limit):
-                out.regressions.append(delta)
-            elif metric.better(delta.before, delta.after, limit):
-                out.improvements.append(delta)
+        _score_deltas(out, label, [before[key][c] for c in sorted(shared)], [after[key][c] for c in sorted(shared)], limits, threshold)
+        served = [c for c in sorted(shared) if _served(before[key][c]) and _served(after[key][c])]
+        if key[1] not in UNSERVED_ENGINES and served and len(served) < len(shared):
+            # the cells the model served on both sides: a prompt that breaks most answers shows here, not as a gain
+            _score_deltas(out, f"{label} (served)", [before[key][c] for c in served], [after[key][c] for c in served], limits, threshold)
         out.cases += [change for case in sorted(shared) if (change := _case_change(label, before[key][case], after[key][case], cases, limits))]
         for case in sorted(shared):
             was, now = set(before[key][case].metrics.facts_lost), after[key][case].metrics.facts_lost
@@ -163,6 +156,24 @@ def compare(baseline: RunReport, new: RunReport, threshold: float = 0.02) -> Com
     for items in (out.regressions, out.improvements, out.deltas):
         items.sort(key=lambda d: (d.group, order.get(d.metric, len(order)), d.metric))
     return out
+
+
+def _score_deltas(out: Comparison, label: str, old: list[Record], new: list[Record], limits: dict[str, float], threshold: float) -> None:
+    old_scores = _scores(summarise_records(old)[0], limits)
+    new_scores = _scores(summarise_records(new)[0], limits)
+    for name in old_scores.keys() & new_scores.keys():
+        metric = METRICS.get(name) or _judged(name, threshold)
+        limit = limits.get(name, threshold)
+        delta = Delta(group=label, metric=name, before=old_scores[name], after=new_scores[name])
+        out.deltas.append(delta)
+        if metric.worse(delta.before, delta.after, limit):
+            out.regressions.append(delta)
+        elif metric.better(delta.before, delta.after, limit):
+            out.improvements.append(delta)
+
+
+def _served(record: Record) -> bool:
+    return not record.metrics.fallback and not record.metrics.error
 
 
 def _by_group(records: Sequence[Record]) -> dict[tuple[str | None, str], dict[str, Record]]:

@@ -302,6 +302,7 @@ class GroupSummary(BaseModel):
 
     prompt: str | None
     engine: str
+    subset: str | None = Field(None, description='"served": only the cells the model itself served (no fallback, no error).')
     cases: int
     passed: int
     metrics: dict[str, float | int | None] = Field(default_factory=dict)
@@ -322,14 +323,15 @@ class GroupSummary(BaseModel):
 
     @property
     def label(self) -> str:
-        return group_label(self.prompt, self.engine)
+        return group_label(self.prompt, self.engine) + (f" ({self.subset})" if self.subset else "")
 
 
 def group_label(prompt: str | None, engine: str) -> str:
     return f"{engine} @ {prompt}" if prompt else engine
 
 
-def summarise(prompt: str | None, engine: str, metrics: Sequence[CaseMetrics], judges: Sequence[dict[str, float] | None] = ()) -> GroupSummary:
+def summarise(prompt: str | None, engine: str, metrics: Sequence[CaseMetrics], judges: Sequence[dict[str, float] | None] = (),
+              subset: str | None = None) -> GroupSummary:  # fmt: skip
     failed: dict[str, int] = {}
     for m in metrics:
         for check in m.failed:
@@ -337,6 +339,7 @@ def summarise(prompt: str | None, engine: str, metrics: Sequence[CaseMetrics], j
     return GroupSummary(
         prompt=prompt,
         engine=engine,
+        subset=subset,
         cases=len(metrics),
         passed=sum(m.passed for m in metrics),
         metrics={name: metric.score(metrics) for name, metric in METRICS.items()},

@@ -161,9 +161,11 @@ for _metric in (
            _top_opener_share),
     Metric("history_when_relevant", "history when relevant", "history referenced, in the cases whose history is marked relevant", "higher", "rate",
            lambda ms: rate(m.history_referenced for m in ms if m.history_relevant), RATE_THRESHOLD),
-    Metric("fallbacks", "fallbacks", "rewrites where the rules engine stood in for the model", "lower", "count",
-           lambda ms: sum(1 for m in ms if m.fallback)),
-    Metric("errors", "errors", "cells whose engine crashed", "lower", "count",
-           lambda ms: sum(1 for m in ms if m.error)),
+    Metric("fallbacks", "fallbacks", "rewrites where the rules engine stood in for the model (more is a regression)", "lower", "count",
+           lambda ms: sum(1 for m in ms if m.fallback), 0),
+    Metric("fallback_rate", "fallback rate", "share of the engine's cells the model did not serve itself", "lower", "rate",
+           lambda ms: rate(bool(m.fallback) for m in ms if m.engine_served is not None), RATE_THRESHOLD),
+    Metric("errors", "errors", "cells whose engine crashed (more is a regression)", "lower", "count",
+           lambda ms: sum(1 for m in ms if m.error), 0),
 ):  # fmt: skip
     register(_metric)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from coach.evals.cache import CACHE_VERSION, DiskCache, code_fingerprint, data_f
 from coach.evals.cases import Case
 from coach.evals.engines import EngineSession, EngineSpec
 from coach.evals.judge import Judge, JudgeScores
-from coach.evals.metrics import CaseMetrics, GroupSummary, score_case, summarise
+from coach.evals.metrics import CaseMetrics, GroupSummary, group_label, score_case, summarise
 from coach.prompting import load_template
 from coach.schemas import Context, RewriteResult
 
@@ -74,8 +75,8 @@ class RunReport(BaseModel):
     cases: list[CaseInfo] = Field(default_factory=list)
     records: list[Record]
 
-    def group(self, prompt: str | None, engine: str) -> GroupSummary | None:
-        return next((g for g in self.summary if g.prompt == prompt and g.engine == engine), None)
+    def group(self, prompt: str | None, engine: str, subset: str | None = None) -> GroupSummary | None:
+        return next((g for g in self.summary if g.prompt == prompt and g.engine == engine and g.subset == subset), None)
 
     def slim(self) -> RunReport:
         """Without the full pipeline results: what a committed baseline needs (metrics and rewrites)."""
@@ -101,10 +102,43 @@ def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
     groups: dict[tuple[str | None, str], list[Record]] = {}
     for record in records:
         groups.setdefault((record.prompt, record.engine), []).append(record)
-    return [
-        summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs])
-        for (prompt, engine), rs in groups.items()
-    ]
+    out = []
+    for (prompt, engine), rs in groups.items():
+        out.append(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]))
+        served = [r for r in rs if not r.metrics.fallback and not r.metrics.error]
+        if engine not in UNSERVED_ENGINES and served and len(served) < len(rs):
+            # What the model itself wrote: a prompt that breaks most answers must not borrow the rules engine's scores.
+            out.append(summarise(prompt, engine, [r.metrics for r in served], [r.judge.summary() if r.judge else None for r in served], subset="served"))
+    return out
+
+
+UNSERVED_ENGINES = ("draft", "rules")  # engines with no model behind them: every cell is their own
+
+
+def run_warnings(report: RunReport) -> list[str]:
+    """What makes a run's numbers untrustworthy: a model that served few or none of its cells (an unreachable
+    endpoint, a prompt that breaks the answer format), a judge that produced nothing. `--strict` fails on these."""
+    warnings = []
+    groups: dict[tuple[str | None, str], list[Record]] = {}
+    for record in report.records:
+        groups.setdefault((record.prompt, record.engine), []).append(record)
+    for (prompt, engine), records in groups.items():
+        if engine in UNSERVED_ENGINES:
+            continue
+        served = [r for r in records if not r.metrics.fallback and not r.metrics.error]
+        reasons = Counter(r.metrics.fallback or r.error or "" for r in records if r not in served)
+        why = f" (most often: {reasons.most_common(1)[0][0]})" if reasons else ""
+        label = group_label(prompt, engine)
+        if not served:
+            warnings.append(f"{label}: the model served none of its {len(records)} cells: is the endpoint reachable?{why}")
+        elif len(served) * 2 < len(records):
+            warnings.append(f"{label}: the model served only {len(served)} of {len(records)} cells; the rest are the rules engine's{why}")
+    if report.meta.judge:
+        judged = [r for r in report.records if r.engine != "draft"]
+        empty = [r for r in judged if not (r.judge and r.judge.mean)]
+        if empty:
+            warnings.append(f"the judge produced nothing for {len(empty)} of {len(judged)} replies")
+    return warnings
 
 
 def run_matrix(
