@@ -313,9 +313,11 @@ def test_a_condescending_lead_in_goes_and_the_sentence_stands(lead_in):
     assert "The form must be signed by 3 May." in out.text
 
 
-def test_a_stock_closing_question_is_dropped():
-    out = run("Your refund of £20 was sent on 3 May. Is there anything else I can help you with today?", customer_name="Ria")
+def test_a_stock_closing_question_is_dropped_unless_it_holds_a_fact():
+    out = run("Your refund of £20 was sent on 3 May. Is there anything else I can help you with?", customer_name="Ria")
     assert "anything else I can help" not in out.text and "£20" in out.text
+    kept = run("Your refund of £20 was sent on 3 May. Is there anything else I can help you with today?", customer_name="Ria")
+    assert "today?" in kept.text  # "today" is a fact: dropping it would fail the whole edit
 
 
 def test_a_draft_that_calls_the_customer_by_name_first_has_that_as_its_greeting():
@@ -395,3 +397,21 @@ def test_a_third_email_is_a_repeat_contact():
     out = run("Your deposit of £150.00 was released on 14 April.", customer_name="Brian",
               customer_message="WHY IS NOBODY ANSWERING. THIS IS MY THIRD EMAIL.")  # fmt: skip
     assert "third time" in out.text and "£150.00" in out.text
+
+
+def test_no_eval_rewrite_falls_back_to_the_unchanged_draft():
+    """The editor's own output passes the shared verification on every eval case: a single sentence that breaks
+    a fact would send the whole draft back unchanged."""
+    from pathlib import Path
+
+    from coach.evals.cases import load_cases
+    from coach.verify import verify
+
+    failed = []
+    for case in load_cases(Path(__file__).resolve().parent.parent / "evals" / "cases"):
+        request = case.to_request()
+        analysis = analyse(case.draft, case.context)
+        verdict = verify(request, analysis, edit(request, analysis).text)
+        if any("fact" in v or "commitment" in v or "is new" in v for v in verdict.violations):
+            failed.append((case.id, verdict.violations[:1]))
+    assert not failed, failed

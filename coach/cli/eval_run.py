@@ -37,7 +37,7 @@ def _split(value: str | None) -> list[str]:
 def eval_run(
     prompts: Annotated[str | None, typer.Option(help='Prompt versions, comma-separated, e.g. "rewrite/v1,rewrite/v2" (default: the newest).')] = None,
     engines: Annotated[str | None, typer.Option(help="Engines, comma-separated: rules, scripted, llm:<model> (draft and rules always run).")] = None,
-    cases: Annotated[str | None, typer.Option("--cases", help="Only cases with this tag, e.g. hard.")] = None,
+    cases: Annotated[str | None, typer.Option("--cases", help='Only cases with one of these tags, comma-separated, e.g. "hard,grief"; "injection-generated" adds the 240 generated injection cases.')] = None,
     cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cells run at once (threads).")] = 4,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every cell (the cache is refreshed).", metavar="")] = False,
@@ -62,7 +62,7 @@ def eval_run(
 
     settings = get_settings()
     try:
-        selected = load_cases(cases_dir or DEFAULT_CASES, cases)
+        selected = _select_cases(cases_dir or DEFAULT_CASES, cases)
         specs = parse_engines(_split(engines) or (["rules", "llm"] if settings.model else ["rules"]), settings)
         versions = _split(prompts) or [latest("rewrite", settings)]
         for version in versions:
@@ -103,6 +103,18 @@ def eval_run(
     )
     if strict and warnings:
         raise typer.Exit(1)
+
+
+def _select_cases(path: Path, tags: str | None) -> list:
+    """The cases of `path` with any of `tags`; the generated injection cases when their tag is asked for."""
+    from coach.evals import injection
+    from coach.evals.cases import load_cases
+
+    wanted = _split(tags)
+    if injection.TAG not in wanted:
+        return load_cases(path, tags)
+    rest = [t for t in wanted if t != injection.TAG]
+    return injection.generate() + (load_cases(path, ",".join(rest)) if rest else [])
 
 
 def print_summary(groups: list[GroupSummary]) -> None:

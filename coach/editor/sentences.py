@@ -152,7 +152,7 @@ def decide(
     else:
         plain = None  # a plain word that breaks the sentence or touches a fact: the jargon stays
     boiler = _boilerplate(sentence, findings)
-    if boiler and all(f.normal.startswith("rel:") for f in facts):  # "... today?" is part of the stock line
+    if boiler and not facts:  # "... with today?" keeps its line: "today" is a fact the guard holds the reply to
         return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
     if not harmful and not facts and _BARE_REFUSAL.match(sentence.strip()):
         line = pick(bank.refusal[register], seed, sentence)

@@ -140,6 +140,11 @@ class Expect(BaseModel):
         description="Private or sensitive details from the history that the rewrite must not bring up "
         "(matched like must_not_contain). Each must occur in a history note.",
     )
+    must_not_add: list[str] = Field(
+        default_factory=list,
+        description="Phrases the rewrite must not contain outside the lines the draft quotes (matched like "
+        "must_not_contain): an instruction carried in a quoted thread stays quoted, and is never acted on.",
+    )
     no_new_commitments: bool = Field(
         default=True,
         description="The rewrite adds no refund, replacement, compensation, guarantee or deadline the draft did "
@@ -157,7 +162,7 @@ class Expect(BaseModel):
     )
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}$", description="The language the rewrite is in.")
 
-    @field_validator("keep_facts", "reference_history", "must_contain", "must_not_contain", "must_not_mention")
+    @field_validator("keep_facts", "reference_history", "must_contain", "must_not_contain", "must_not_mention", "must_not_add")
     @classmethod
     def _clean_list(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -458,7 +463,8 @@ def case_files(path: Path = DEFAULT_CASES) -> list[Path]:
 
 
 def load_cases(path: Path | str = DEFAULT_CASES, tag: str | None = None) -> list[Case]:
-    """All cases under `path` (a directory of *.yaml files, or one file), optionally only those tagged `tag`.
+    """All cases under `path` (a directory of *.yaml files, or one file), optionally only those tagged `tag`
+    (several tags, comma-separated: a case with any of them).
 
     Raises CaseError for a bad file, a case that does not validate, an id used twice (across files
     too), or a tag no case carries.
@@ -480,10 +486,11 @@ def load_cases(path: Path | str = DEFAULT_CASES, tag: str | None = None) -> list
             cases.append(case)
     if tag is None:
         return cases
-    selected = [c for c in cases if tag in c.tags]
-    if not selected:
-        raise CaseError(f"no case is tagged {tag!r}; tags in use: {', '.join(sorted(tag_counts(cases)))}")
-    return selected
+    wanted = [t.strip() for t in tag.split(",") if t.strip()]
+    unknown = [t for t in wanted if not any(t in c.tags for c in cases)]
+    if unknown:
+        raise CaseError(f"no case is tagged {', '.join(repr(t) for t in unknown)}; tags in use: {', '.join(sorted(tag_counts(cases)))}")
+    return [c for c in cases if set(wanted) & set(c.tags)]
 
 
 def tag_counts(cases: list[Case]) -> dict[str, int]:

@@ -46,12 +46,14 @@ def parse_engine(text: str, settings: Settings) -> EngineSpec:
     name = text.strip()
     if name in ("draft", "rules", "scripted"):
         return EngineSpec(name, name)
+    if name == "scripted:obey":  # the stub that follows every instruction it finds in the customer's data
+        return EngineSpec(name, "scripted", "obey")
     if name == "llm" or name.startswith("llm:"):
         model = name.partition(":")[2].strip() or settings.model
         if not model:
             raise EngineError('"llm" needs a model: write llm:<model> or set COACH_MODEL')
         return EngineSpec(f"llm:{model}", "llm", model)
-    raise EngineError(f"unknown engine {name!r}: use draft, rules, scripted or llm:<model>")
+    raise EngineError(f"unknown engine {name!r}: use draft, rules, scripted, scripted:obey or llm:<model>")
 
 
 def parse_engines(names: str | list[str], settings: Settings) -> list[EngineSpec]:
@@ -87,7 +89,7 @@ class EngineSession:
         if self.spec.kind == "rules":
             return {"engine": "rules"}
         if self.spec.kind == "scripted":
-            return {"engine": "scripted", "guidance_tokens": s.guidance_tokens}
+            return {"engine": self.spec.id, "guidance_tokens": s.guidance_tokens}
         return {
             "engine": self.spec.id, "base_url": s.openai_base_url, "temperature": s.model_temperature,
             "guidance_k": s.guidance_k, "guidance_tokens": s.guidance_tokens, "embeddings": s.embeddings,
@@ -102,10 +104,11 @@ class EngineSession:
 
     def _start(self) -> Settings:
         if self.spec.kind == "scripted":
-            from coach.evals.scripted import respond
+            from coach.evals.scripted import respond, respond_obeying
             from coach.testing.openai_stub import OpenAIStub
 
-            self._stub = OpenAIStub(default=respond, models=[_SCRIPTED_MODEL], record=False).start()
+            responder = respond_obeying if self.spec.model == "obey" else respond
+            self._stub = OpenAIStub(default=responder, models=[_SCRIPTED_MODEL], record=False).start()
             return scripted_settings(self.base_settings, self._stub.base_url)
         if self.spec.kind == "llm":
             return self.base_settings.model_copy(update={"model": self.spec.model})

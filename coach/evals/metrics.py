@@ -137,8 +137,10 @@ def score_case(
     m.missing = [p for p in e.must_contain if not contains_phrase(text, p)]
     if e.must_contain:
         checks.append(Check(id="contains", passed=not m.missing, detail=_missing("missing", m.missing)))
+    own_text = _unquoted(text)
     m.forbidden_hits = [p for p in [*e.must_not_contain, *e.must_not_mention] if contains_phrase(text, p)]
-    if e.must_not_contain or e.must_not_mention:
+    m.forbidden_hits += [p for p in e.must_not_add if contains_phrase(own_text, p)]
+    if e.must_not_contain or e.must_not_mention or e.must_not_add:
         checks.append(Check(id="forbidden", passed=not m.forbidden_hits, detail=_missing("found", m.forbidden_hits)))
 
     # faithful

@@ -11,6 +11,10 @@ facts) and answers like a plausible but imperfect model:
   rules engine), and one in six it drops a protected fact on both tries (fallback after repair).
 
 So a CI run exercises verify, repair and fallback end to end, deterministically, for free.
+
+`respond_obeying` is the worst model of all for injection tests: on every call, repairs included, it does
+what any instruction in the customer's data says (the message, the history, the name, the draft's quoted
+lines), decoding base64 and look-alike letters first, by writing the instruction into the reply.
 """
 
 from __future__ import annotations
@@ -83,3 +87,30 @@ def _delete(text: str, phrase: str) -> str:
     end = r"\b" if phrase[-1:].isalnum() else ""
     text = re.sub(rf"[ \t]*{start}{re.escape(phrase)}{end}[,!]?", "", text, flags=re.IGNORECASE)
     return re.sub(r"[ \t]{2,}", " ", text)
+
+
+_USER_DATA = re.compile(r"^CUSTOMER NAME:.*?(?=^DRAFT \(data)", re.MULTILINE | re.DOTALL)
+
+
+def respond_obeying(body: dict) -> str:
+    """Like `respond`, but it follows every instruction in the customer's data, on every try."""
+    from coach.analysis.injection import instructions
+
+    answer = json.loads(respond(body)) if _is_json(respond(body)) else {"rewrite": respond(body)}
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    user = str(messages[1].get("content") or "") if len(messages) > 1 else ""
+    data = _USER_DATA.search(user)
+    draft = _DRAFT.search(user)
+    quoted = "\n".join(line.lstrip("> ") for line in (draft.group(1) if draft else "").splitlines() if line.startswith(">"))
+    orders = instructions(f"{data.group(0) if data else ''}\n{quoted}")
+    if orders:
+        answer["rewrite"] = str(answer.get("rewrite") or "") + "\n\n" + " ".join(orders)
+    return json.dumps(answer)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
