@@ -40,6 +40,7 @@ def eval_run(
     cases: Annotated[str | None, typer.Option("--cases", help='Only cases with one of these tags, comma-separated, e.g. "hard,grief"; "injection-generated" adds the 240 generated injection cases.')] = None,
     cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cells run at once (threads).")] = 4,
+    repeat: Annotated[int, typer.Option(min=1, max=50, help="Try each model cell this many times: pass^k, pass@k and 95% intervals (each try is cached on its own).")] = 1,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every cell (the cache is refreshed).", metavar="")] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for results.json and report.html (default: <data_dir>/eval-runs/<time>).")] = None,
     results: Annotated[Path | None, typer.Option(help="Write the JSON here instead of <out>/results.json (e.g. evals/baseline.json).")] = None,
@@ -85,7 +86,7 @@ def eval_run(
     task = progress.add_task("eval", total=None, last="")
     with progress:
         report = run_matrix(
-            selected, versions, specs, settings, concurrency=concurrency, use_cache=not no_cache, judge=judge, tag=cases,
+            selected, versions, specs, settings, concurrency=concurrency, use_cache=not no_cache, judge=judge, tag=cases, repeat=repeat,
             on_start=lambda n: progress.update(task, total=n),
             on_done=lambda r: progress.update(task, advance=1, last=f"{r.engine} {r.case}"),
         )  # fmt: skip
@@ -122,20 +123,34 @@ def print_summary(groups: list[GroupSummary]) -> None:
 
     from coach.evals.registry import METRICS
 
-    rows: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: str(g.cases))]
+    rows: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: f"{g.cases} × {g.repeats} tries" if g.repeats > 1 else str(g.cases))]
     rows += [(metric.label, lambda g, m=metric: m.display(g.value(m.name))) for metric in METRICS.values()]
     if any(g.judge for g in groups):
         rows += [
             ("judge overall (1-5)", lambda g: f"{g.judge['overall']:.2f}" if "overall" in g.judge else "–"),
             ("judge variance", lambda g: f"{g.judge['variance']:.3f}" if "variance" in g.judge else "–"),
         ]
-    table = Table(title="rewrite eval", title_justify="left")
+    repeated = any(g.repeats > 1 for g in groups)
+    if repeated:
+        rows.insert(1, ("pass^k (every try)", lambda g: f"{g.pass_k:.0%} (k={g.repeats})" if g.pass_k is not None else "–"))
+        rows.insert(2, ("pass@k (any try)", lambda g: f"{g.pass_at_k:.0%}" if g.pass_at_k is not None else "–"))
+    table = Table(title="rewrite eval" + (" (95% intervals over the tries in brackets)" if repeated else ""), title_justify="left")
     table.add_column("metric", no_wrap=True)
     for g in groups:
         table.add_column(g.label, justify="right")
     for name, get in rows:
-        table.add_row(name, *(get(g) for g in groups))
+        table.add_row(name, *(get(g) + _interval(g, name) for g in groups))
     console.print(table)
+
+
+def _interval(group: GroupSummary, label: str) -> str:
+    from coach.evals.registry import METRICS
+
+    metric = next((m for m in METRICS.values() if m.label == label), None)
+    if metric is None or metric.name not in group.intervals:
+        return ""
+    lo, hi = group.intervals[metric.name]
+    return f" [{metric.display(lo)}–{metric.display(hi)}]"
 
 
 @eval_app.command("compare")
@@ -214,6 +229,10 @@ def print_comparison(result: Comparison) -> None:
             colour = "red" if delta in result.regressions else "green"
             table.add_row(delta.group, delta.metric, f"{delta.before:.3f}", f"{delta.after:.3f}", f"[{colour}]{delta.change:+.3f}[/]")
         console.print(table)
+    for delta in result.noise:
+        lo, hi = delta.interval or (0.0, 0.0)
+        console.print(f"[dim]noise[/] {escape(delta.group)} · {delta.metric}: {delta.before:.3f} → {delta.after:.3f}, "
+                      f"but the 95% interval of the paired difference [{lo:+.3f}, {hi:+.3f}] holds 0: not counted")  # fmt: skip
     for lost in result.lost_facts:
         console.print(f"[red]fact lost[/] {lost.group} · {lost.case}: {', '.join(lost.facts)}")
     if result.only_baseline:

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from coach.diff import word_diff
-from coach.evals.metrics import CaseMetrics, GroupSummary, group_label
+from coach.evals.metrics import GroupSummary, group_label
 from coach.evals.registry import METRICS, Metric, gated
-from coach.evals.runner import UNSERVED_ENGINES, Record, RunReport, summarise_records
+from coach.evals.runner import UNSERVED_ENGINES, Record, RunReport, case_value, summarise_records
+from coach.evals.stats import holds_zero, paired_difference
 
 
 class Delta(BaseModel):
@@ -27,6 +28,7 @@ class Delta(BaseModel):
     metric: str
     before: float
     after: float
+    interval: tuple[float, float] | None = Field(None, description="95% interval of the paired difference (repeated runs).")
 
     @property
     def change(self) -> float:
@@ -60,6 +62,7 @@ class CaseChange(BaseModel):
     moved: list[Delta] = Field(default_factory=list, description="The case's own metrics that moved beyond their thresholds.")
     diff: list[tuple[str, str]] = Field(default_factory=list, description="Word diff from the baseline's rewrite to the new one.")
     critical: bool = Field(False, description="Passed before, fails now, in a critical tag or on a critical check.")
+    tries: tuple[int, int] = Field((1, 1), description="Tries of the case before and after (--repeat).")
 
     @property
     def flipped(self) -> bool:
@@ -88,6 +91,7 @@ class Comparison(BaseModel):
     lost_facts: list[LostFact] = Field(default_factory=list)
     deltas: list[Delta] = Field(default_factory=list, description="Every compared score.")
     cases: list[CaseChange] = Field(default_factory=list, description="Cases that flipped or whose metrics moved.")
+    noise: list[Delta] = Field(default_factory=list, description="Moves beyond the threshold whose paired 95% interval holds 0.")
 
     @property
     def flips(self) -> list[CaseChange]:
@@ -132,40 +136,53 @@ def compare(baseline: RunReport, new: RunReport, threshold: float = 0.02) -> Com
         if key not in after:
             continue
         label = group_label(*key)
-        shared = before[key].keys() & after[key].keys()
+        shared = sorted(before[key].keys() & after[key].keys())
         if not shared:
             out.only_baseline.append(label)
             continue
         out.compared.append(label)
         out.cases_compared[label] = len(shared)
-        _score_deltas(out, label, [before[key][c] for c in sorted(shared)], [after[key][c] for c in sorted(shared)], limits, threshold)
-        served = [c for c in sorted(shared) if _served(before[key][c]) and _served(after[key][c])]
+        _score_deltas(out, label, {c: before[key][c] for c in shared}, {c: after[key][c] for c in shared}, limits, threshold)
+        served = [c for c in shared if all(map(_served, before[key][c] + after[key][c]))]
         if key[1] not in UNSERVED_ENGINES and served and len(served) < len(shared):
             # the cells the model served on both sides: a prompt that breaks most answers shows here, not as a gain
-            _score_deltas(out, f"{label} (served)", [before[key][c] for c in served], [after[key][c] for c in served], limits, threshold)
-        out.cases += [change for case in sorted(shared) if (change := _case_change(label, before[key][case], after[key][case], cases, limits))]
-        for case in sorted(shared):
-            was, now = set(before[key][case].metrics.facts_lost), after[key][case].metrics.facts_lost
-            newly = [f for f in now if f not in was]
+            _score_deltas(out, f"{label} (served)", {c: before[key][c] for c in served}, {c: after[key][c] for c in served}, limits, threshold)
+        out.cases += [change for case in shared if (change := _case_change(label, before[key][case], after[key][case], cases, limits))]
+        for case in shared:
+            was = {f for r in before[key][case] for f in r.metrics.facts_lost}
+            newly = list(dict.fromkeys(f for r in after[key][case] for f in r.metrics.facts_lost if f not in was))
             if newly:
                 out.lost_facts.append(LostFact(group=label, case=case, facts=newly))
         for case in sorted(after[key].keys() - before[key].keys()):
-            if after[key][case].metrics.facts_lost:  # a new case that loses a fact is as bad as an old one
-                out.lost_facts.append(LostFact(group=label, case=case, facts=after[key][case].metrics.facts_lost))
+            lost = list(dict.fromkeys(f for r in after[key][case] for f in r.metrics.facts_lost))
+            if lost:  # a new case that loses a fact is as bad as an old one
+                out.lost_facts.append(LostFact(group=label, case=case, facts=lost))
     order = {m: i for i, m in enumerate(METRICS)}
-    for items in (out.regressions, out.improvements, out.deltas):
+    for items in (out.regressions, out.improvements, out.deltas, out.noise):
         items.sort(key=lambda d: (d.group, order.get(d.metric, len(order)), d.metric))
     return out
 
 
-def _score_deltas(out: Comparison, label: str, old: list[Record], new: list[Record], limits: dict[str, float], threshold: float) -> None:
-    old_scores = _scores(summarise_records(old)[0], limits)
-    new_scores = _scores(summarise_records(new)[0], limits)
+def _score_deltas(out: Comparison, label: str, old: dict[str, list[Record]], new: dict[str, list[Record]],
+                  limits: dict[str, float], threshold: float) -> None:  # fmt: skip
+    """Each gated score of the group before and after. With repeated tries on either side, a move whose paired
+    difference (the same cases, before against after) has a 95% interval holding 0 is noise, not a change."""
+    old_flat, new_flat = [r for rs in old.values() for r in rs], [r for rs in new.values() for r in rs]
+    old_scores = _scores(summarise_records(old_flat)[0], limits)
+    new_scores = _scores(summarise_records(new_flat)[0], limits)
+    repeated = max(map(len, [*old.values(), *new.values()]), default=1) > 1
     for name in old_scores.keys() & new_scores.keys():
         metric = METRICS.get(name) or _judged(name, threshold)
         limit = limits.get(name, threshold)
         delta = Delta(group=label, metric=name, before=old_scores[name], after=new_scores[name])
         out.deltas.append(delta)
+        moved = metric.worse(delta.before, delta.after, limit) or metric.better(delta.before, delta.after, limit)
+        if moved and repeated and name in METRICS:
+            pairs = [(a, b) for c in old if (a := case_value(metric, old[c])) is not None and (b := case_value(metric, new[c])) is not None]
+            paired = paired_difference([a for a, _ in pairs], [b for _, b in pairs])
+            if paired and holds_zero(paired[1]):
+                out.noise.append(delta.model_copy(update={"interval": paired[1]}))
+                continue
         if metric.worse(delta.before, delta.after, limit):
             out.regressions.append(delta)
         elif metric.better(delta.before, delta.after, limit):
@@ -176,40 +193,40 @@ def _served(record: Record) -> bool:
     return not record.metrics.fallback and not record.metrics.error
 
 
-def _by_group(records: Sequence[Record]) -> dict[tuple[str | None, str], dict[str, Record]]:
-    groups: dict[tuple[str | None, str], dict[str, Record]] = {}
-    for record in records:
-        groups.setdefault((record.prompt, record.engine), {})[record.case] = record
+def _by_group(records: Sequence[Record]) -> dict[tuple[str | None, str], dict[str, list[Record]]]:
+    """(prompt, engine) -> case -> its tries."""
+    groups: dict[tuple[str | None, str], dict[str, list[Record]]] = {}
+    for record in sorted(records, key=lambda r: r.repeat):
+        groups.setdefault((record.prompt, record.engine), {}).setdefault(record.case, []).append(record)
     return groups
 
 
-def _case_change(group: str, before: Record, after: Record, cases: dict, limits: dict[str, float]) -> CaseChange | None:
-    """The case's change from `before` to `after`, when it flipped or one of its own gated metrics moved."""
+def _case_change(group: str, before: list[Record], after: list[Record], cases: dict, limits: dict[str, float]) -> CaseChange | None:
+    """The case's change from `before` to `after` (each its tries), when it flipped or one of its own gated
+    metrics moved. A case passes when every try passes (pass^k); in a critical tag any failed try is a flip."""
     moved = []
     for name, limit in limits.items():
         metric = METRICS[name]
-        old, new = _case_value(metric, before.metrics), _case_value(metric, after.metrics)
+        old, new = case_value(metric, before), case_value(metric, after)
         if old is not None and new is not None and (metric.worse(old, new, limit) or metric.better(old, new, limit)):
-            moved.append(Delta(group=group, metric=name, before=old, after=new))
-    was, now = before.metrics.passed, after.metrics.passed
+            moved.append(Delta(group=group, metric=name, before=round(old, 4), after=round(new, 4)))
+    was, now = all(r.metrics.passed for r in before), all(r.metrics.passed for r in after)
     if was == now and not moved:
         return None
-    info = cases.get(after.case)
-    failed_before = [c.id for c in before.metrics.failed]
-    failed_after = [c.id for c in after.metrics.failed]
+    info = cases.get(after[0].case)
+    failed_before = list(dict.fromkeys(c.id for r in before for c in r.metrics.failed))
+    failed_after = list(dict.fromkeys(c.id for r in after for c in r.metrics.failed))
     tags = list(info.tags) if info else []
     newly = set(failed_after) - set(failed_before)
     critical = was and not now and bool(CRITICAL_TAGS & set(tags) or CRITICAL_CHECKS & newly)
+    shown_before = before[0]
+    shown_after = next((r for r in after if not r.metrics.passed), after[0])  # a failing try, when there is one
     return CaseChange(
-        group=group, case=after.case, title=info.title if info else "", tags=tags, draft=info.draft if info else "",
-        before=before.rewrite, after=after.rewrite, passed_before=was, passed_after=now, failed_before=failed_before,
-        failed_after=failed_after, moved=moved, diff=word_diff(before.rewrite, after.rewrite), critical=critical,
+        group=group, case=shown_after.case, title=info.title if info else "", tags=tags, draft=info.draft if info else "",
+        before=shown_before.rewrite, after=shown_after.rewrite, passed_before=was, passed_after=now, failed_before=failed_before,
+        failed_after=failed_after, moved=moved, diff=word_diff(shown_before.rewrite, shown_after.rewrite), critical=critical,
+        tries=(len(before), len(after)),
     )  # fmt: skip
-
-
-def _case_value(metric: Metric, case: CaseMetrics) -> float | None:
-    value = metric.score([case])
-    return None if value is None else float(value)
 
 
 def parse_group(text: str) -> tuple[str | None, str]:

@@ -48,6 +48,11 @@ def parse_engine(text: str, settings: Settings) -> EngineSpec:
         return EngineSpec(name, name)
     if name == "scripted:obey":  # the stub that follows every instruction it finds in the customer's data
         return EngineSpec(name, "scripted", "obey")
+    if name.startswith("scripted:random"):  # a seeded random answer policy: each try may differ ("scripted:random:7")
+        seed = name.partition("scripted:random")[2].lstrip(":") or "0"
+        if not seed.isdigit():
+            raise EngineError(f"{name!r}: the seed after scripted:random: is a number")
+        return EngineSpec(f"scripted:random:{seed}", "scripted", f"random:{seed}")
     if name == "llm" or name.startswith("llm:"):
         model = name.partition(":")[2].strip() or settings.model
         if not model:
@@ -107,7 +112,10 @@ class EngineSession:
             from coach.evals.scripted import respond, respond_obeying
             from coach.testing.openai_stub import OpenAIStub
 
-            responder = respond_obeying if self.spec.model == "obey" else respond
+            from coach.evals.scripted import RandomResponder
+
+            model = self.spec.model or ""
+            responder = respond_obeying if model == "obey" else RandomResponder(int(model.split(":")[1])) if model.startswith("random:") else respond
             self._stub = OpenAIStub(default=responder, models=[_SCRIPTED_MODEL], record=False).start()
             return scripted_settings(self.base_settings, self._stub.base_url)
         if self.spec.kind == "llm":

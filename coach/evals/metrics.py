@@ -310,6 +310,12 @@ class GroupSummary(BaseModel):
     metrics: dict[str, float | int | None] = Field(default_factory=dict)
     judge: dict[str, float] = Field(default_factory=dict, description="Mean judge score per criterion (1-5), and its mean variance.")
     failed_checks: dict[str, int] = Field(default_factory=dict, description="How many cases failed each check.")
+    repeats: int = Field(1, description="Tries per case (--repeat); the fields below are set when it is above 1.")
+    pass_k: float | None = Field(None, description="pass^k: the share of cases whose every try passed.")
+    pass_at_k: float | None = Field(None, description="pass@k: the share of cases where at least one try passed.")
+    intervals: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="95% interval of each metric over the tries (Wilson for rates; mean ± 1.96 se otherwise)."
+    )
 
     @model_validator(mode="before")
     @classmethod

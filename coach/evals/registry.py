@@ -50,7 +50,7 @@ class Metric:
         if self.kind == "rate":
             return f"{value:.0%}"
         if self.kind == "count":
-            return str(int(value))
+            return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
         return f"{value * self.scale:.{self.digits}f}"
 
     def worse(self, before: float, after: float, threshold: float | None = None) -> bool:

@@ -25,6 +25,8 @@ from coach.evals.cases import Case
 from coach.evals.engines import EngineSession, EngineSpec
 from coach.evals.judge import Judge, JudgeScores
 from coach.evals.metrics import CaseMetrics, GroupSummary, group_label, score_case, summarise
+from coach.evals.registry import METRICS, Metric
+from coach.evals.stats import mean_interval, wilson
 from coach.prompting import load_template
 from coach.schemas import Context, RewriteResult
 
@@ -46,6 +48,7 @@ class Record(BaseModel):
     case: str
     prompt: str | None = Field(description="Prompt version; None for engines that read no prompt (draft, rules).")
     engine: str
+    repeat: int = Field(0, description="Which of the run's --repeat tries of a model cell this is (0 for a single run).")
     rewrite: str
     metrics: CaseMetrics
     result: RewriteResult | None = None
@@ -63,6 +66,7 @@ class RunMeta(BaseModel):
     prompts: list[str]
     engines: list[str]
     judge: dict[str, Any] | None = None
+    repeat: int = Field(1, description="Tries per model cell (--repeat); the draft and the rules engine run once.")
     settings: dict[str, Any] = Field(default_factory=dict)
     computed: int = 0
     cache_hits: int = 0
@@ -88,13 +92,16 @@ class Cell:
     case: Case
     prompt: str | None
     session: EngineSession
+    repeat: int = 0
 
 
-def cells(cases: Sequence[Case], prompts: Sequence[str], sessions: Sequence[EngineSession]) -> list[Cell]:
+def cells(cases: Sequence[Case], prompts: Sequence[str], sessions: Sequence[EngineSession], repeat: int = 1) -> list[Cell]:
+    """Every case × prompt × engine; a model engine's cells `repeat` times (a model is not deterministic)."""
     out = []
     for session in sessions:
+        tries = repeat if session.spec.uses_prompt else 1
         for prompt in (prompts if session.spec.uses_prompt else [None]):
-            out += [Cell(case, prompt, session) for case in cases]
+            out += [Cell(case, prompt, session, i) for case in cases for i in range(tries)]
     return out
 
 
@@ -104,7 +111,7 @@ def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
         groups.setdefault((record.prompt, record.engine), []).append(record)
     out = []
     for (prompt, engine), rs in groups.items():
-        out.append(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]))
+        out.append(with_repeats(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]), rs))
         served = [r for r in rs if not r.metrics.fallback and not r.metrics.error]
         if engine not in UNSERVED_ENGINES and served and len(served) < len(rs):
             # What the model itself wrote: a prompt that breaks most answers must not borrow the rules engine's scores.
@@ -113,6 +120,48 @@ def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
 
 
 UNSERVED_ENGINES = ("draft", "rules")  # engines with no model behind them: every cell is their own
+
+
+def by_case(records: Sequence[Record]) -> dict[str, list[Record]]:
+    """Each case's tries, in order."""
+    out: dict[str, list[Record]] = {}
+    for record in sorted(records, key=lambda r: r.repeat):
+        out.setdefault(record.case, []).append(record)
+    return out
+
+
+def case_value(metric: Metric, records: Sequence[Record]) -> float | None:
+    """A metric for one case: its mean over the case's tries (None when it applies to none)."""
+    values = [v for r in records if (v := metric.score([r.metrics])) is not None]
+    return sum(values) / len(values) if values else None
+
+
+def with_repeats(group: GroupSummary, records: Sequence[Record]) -> GroupSummary:
+    """The group with pass^k, pass@k and each metric's 95% interval, when its cases were tried more than once."""
+    tries = by_case(records)
+    repeats = max((len(rs) for rs in tries.values()), default=1)
+    if repeats < 2:
+        return group
+    intervals: dict[str, tuple[float, float]] = {}
+    for name, metric in METRICS.items():
+        if metric.kind == "rate":
+            cells = [v for r in records if (v := metric.score([r.metrics])) is not None]
+            interval = wilson(sum(cells), len(cells))
+        else:
+            per_case = [v for rs in tries.values() if (v := case_value(metric, rs)) is not None]
+            interval = mean_interval(per_case)
+            if interval and metric.kind == "count":  # a count is summed over the cases
+                interval = (round(interval[0] * len(per_case), 2), round(interval[1] * len(per_case), 2))
+        if interval:
+            intervals[name] = interval
+    passes = [[r.metrics.passed for r in rs] for rs in tries.values()]
+    # A count sums over the cases: over k tries, the group's count is the mean per try, like its interval.
+    metrics = {name: (round(value / repeats, 1) if METRICS[name].kind == "count" and value is not None else value)
+               for name, value in group.metrics.items()}  # fmt: skip
+    return group.model_copy(update={
+        "repeats": repeats, "intervals": intervals, "metrics": metrics, "cases": len(tries),
+        "pass_k": round(sum(all(p) for p in passes) / len(passes), 4), "pass_at_k": round(sum(any(p) for p in passes) / len(passes), 4),
+    })  # fmt: skip
 
 
 def run_warnings(report: RunReport) -> list[str]:
@@ -151,6 +200,7 @@ def run_matrix(
     use_cache: bool = True,
     judge: Judge | None = None,
     tag: str | None = None,
+    repeat: int = 1,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Record], None] | None = None,
 ) -> RunReport:
@@ -160,7 +210,7 @@ def run_matrix(
     cache = DiskCache.for_settings(settings, read=use_cache)
     data = data_fingerprint(settings)
     sessions = [EngineSession(spec, settings) for spec in engines]
-    todo = cells(cases, prompts, sessions)
+    todo = cells(cases, prompts, sessions, repeat)
     if on_start:
         on_start(len(todo))
 
@@ -173,6 +223,7 @@ def run_matrix(
             "engine": cell.session.fingerprint(),
             "data": data,
             "code": code_fingerprint() if cell.session.spec.kind in ("rules", "scripted") else None,
+            **({"repeat": cell.repeat} if cell.repeat else {}),  # each try of a model cell is cached on its own
         })  # fmt: skip
 
     def work(cell: Cell) -> Record:
@@ -197,6 +248,7 @@ def run_matrix(
         prompts=prompts,
         engines=[s.id for s in engines],
         judge={"model": judge.model, "runs": judge.runs, "prompt": judge.prompt} if judge else None,
+        repeat=repeat,
         settings=_settings_summary(settings, engines),
         computed=sum(not r.cached for r in records if r.engine != "draft"),
         cache_hits=sum(r.cached for r in records),
@@ -230,7 +282,7 @@ def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: J
         metrics = CaseMetrics(error=error, passed=False)
     scores = judge.score(case, text) if judge is not None and not error else None
     return Record(
-        case=case.id, prompt=cell.prompt, engine=spec.id, rewrite=text, metrics=metrics,
+        case=case.id, prompt=cell.prompt, engine=spec.id, repeat=cell.repeat, rewrite=text, metrics=metrics,
         result=result, judge=scores, error=error, cached=cached,
     )  # fmt: skip
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import threading
 
 _NAME = re.compile(r"^CUSTOMER NAME:[ \t]*(.*)$", re.MULTILINE)
 _DRAFT = re.compile(r"^~~~ DRAFT\n(.*?)\n~~~[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -43,8 +45,9 @@ def flaw_for(draft: str) -> str:
     return FLAWS[int(hashlib.sha256(draft.encode()).hexdigest(), 16) % len(FLAWS)]
 
 
-def respond(body: dict) -> str:
-    """The chat completion content for one request body (the OpenAI stub's responder)."""
+def respond(body: dict, flaw: str | None = None) -> str:
+    """The chat completion content for one request body (the OpenAI stub's responder). `flaw`: the imperfection
+    to show (default: the one the draft's hash picks)."""
     messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
     prompt = "\n".join(str(m.get("content") or "") for m in messages[:2])
     draft_match = _DRAFT.search(prompt)
@@ -56,7 +59,7 @@ def respond(body: dict) -> str:
     facts_block = _FACTS.search(prompt)
     facts = _FACT_LINE.findall(facts_block.group(1)) if facts_block else []
     repair = len(messages) > 2
-    flaw = flaw_for(draft)
+    flaw = flaw or flaw_for(draft)
 
     text = _rewrite(draft, None if name == "(unknown)" else name, message.group(1) if message else "")
     if repair:
@@ -114,3 +117,29 @@ def _is_json(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class RandomResponder:
+    """A seeded random answer policy, for repeated runs: each first try of a draft draws its flaw at random
+    (seed, draft, and how many times this draft was asked), so the tries of one case differ, and the same
+    seed gives the same draws. Repairs keep the flaw the try drew."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.asked: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.current: dict[str, str] = {}
+
+    def __call__(self, body: dict) -> str:
+        messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+        prompt = "\n".join(str(m.get("content") or "") for m in messages[:2])
+        draft_match = _DRAFT.search(prompt)
+        draft = draft_match.group(1).strip() if draft_match else ""
+        with self.lock:
+            if len(messages) <= 2:  # a first try: draw
+                n = self.asked.get(draft, 0)
+                self.asked[draft] = n + 1
+                digest = hashlib.sha256(f"{self.seed}:{n}:{draft}".encode()).hexdigest()
+                self.current[draft] = FLAWS[random.Random(digest).randrange(len(FLAWS))]
+            flaw = self.current.get(draft, "none")
+        return respond(body, flaw=flaw)
