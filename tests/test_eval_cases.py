@@ -217,16 +217,16 @@ def test_bad_yaml(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("title: A late parcel", "title: A late parcel\n  priority: high"), r"case 'bad': priority: Extra inputs"),
-        (("keep_facts:", "keep_fact:"), r"case 'bad': expect\.keep_fact: Extra inputs"),
-        (("customer_name: Sam Lee", "customer: Sam Lee"), r"case 'bad': context\.customer: Extra inputs"),
+        (("title: A late parcel", "title: A late parcel\n  priority: high"), r"case 'bad': line 3: priority: unknown key \(known: cards, "),
+        (("keep_facts:", "keep_fact:"), r"case 'bad': line \d+: expect\.keep_fact: unknown key \(did you mean 'keep_facts'\?\)"),
+        (("customer_name: Sam Lee", "customer: Sam Lee"), r"case 'bad': line \d+: context\.customer: unknown key"),
         (("note: \"Customer", "notes: \"Customer"), r"case 'bad': .*history\[0\]: unknown field\(s\) notes"),
         (('"4 May"]', '"5 May"]'), r"case 'bad': .*'5 May' does not occur in the draft"),
         (('["hospital stay"]', '["divorce"]'), r"case 'bad': .*'divorce' does not occur in the history"),
-        (("must_not_mention:", "acknowledge: [joy]\n    must_not_mention:"), r"case 'bad': expect\.acknowledge\.0"),
-        (("tags: [delivery]", "tags: [hard]"), r"case 'bad': tags: needs at least one situation tag"),
-        (("tags: [delivery]", "tags: [Delivery]"), r"case 'bad': tags: 'Delivery' is not a lowercase slug"),
-        (("id: bad", "id: Bad Case"), r"case 'Bad Case': id: String should match pattern"),
+        (("must_not_mention:", "acknowledge: [joy]\n    must_not_mention:"), r"case 'bad': line \d+: expect\.acknowledge\.0"),
+        (("tags: [delivery]", "tags: [hard]"), r"case 'bad': (line \d+: )?tags: needs at least one situation tag"),
+        (("tags: [delivery]", "tags: [Delivery]"), r"case 'bad': (line \d+: )?tags: 'Delivery' is not a lowercase slug"),
+        (("id: bad", "id: Bad Case"), r"case 'Bad Case': (line \d+: )?id: String should match pattern"),
         (("must_not_mention:", "must_not_contain: ['#123']\n    must_not_mention:"), r"'#123' is inside a string to keep"),
         (("must_not_mention:", "must_keep_quoted: true\n    must_not_mention:"), r"the draft has no quoted \(>\) lines"),
         (("must_not_mention:", "use_name: Mr Jones\n    must_not_mention:"), r"uses Jones, not in customer_name"),
@@ -296,3 +296,30 @@ def test_reference_phrase_in_a_kept_quote_is_rejected(tmp_path):
     write(tmp_path, "a.yaml", text)
     with pytest.raises(CaseError, match=r"a\.yaml:1: case 'quoted': .*'second time' is in a quoted line"):
         load_cases(tmp_path)
+
+
+def test_an_unknown_key_names_its_own_line_and_the_key_meant(tmp_path):
+    bad = tmp_path / "cases.yaml"
+    bad.write_text(
+        "cases:\n  - id: bad-case\n    title: bad\n    tags: [delivery]\n    draft: \"Hi Sam, your order ships today.\"\n"
+        "    context:\n      customer_nmae: Sam\n    expect:\n      must_contian: [order]\n"
+    )
+    with pytest.raises(CaseError) as raised:
+        load_cases(bad)
+    message = str(raised.value)
+    assert "line 7: context.customer_nmae: unknown key (did you mean 'customer_name'?)" in message
+    assert "line 9: expect.must_contian: unknown key (did you mean 'must_contain'?)" in message
+
+
+def test_several_tags_and_single_cases_can_be_picked(tmp_path):
+    from typer.testing import CliRunner
+
+    from coach.cli import app
+
+    both = load_cases(tag="grief,elderly")
+    assert {t for c in both for t in c.tags} >= {"grief", "elderly"}
+    assert all({"grief", "elderly"} & set(c.tags) for c in both)
+    with pytest.raises(CaseError, match="'no-such-tag'"):
+        load_cases(tag="grief,no-such-tag")
+    wrong = CliRunner().invoke(app, ["eval", "run", "--case", "delivery-late-first-tim", "-q", "--out", str(tmp_path)])
+    assert wrong.exit_code == 2 and "did you mean 'delivery-late-first-time'" in " ".join(wrong.output.split())

@@ -38,6 +38,7 @@ def eval_run(
     prompts: Annotated[str | None, typer.Option(help='Prompt versions, comma-separated, e.g. "rewrite/v1,rewrite/v2" (default: the newest).')] = None,
     engines: Annotated[str | None, typer.Option(help="Engines, comma-separated: rules, scripted, llm:<model> (draft and rules always run).")] = None,
     cases: Annotated[str | None, typer.Option("--cases", help='Only cases with one of these tags, comma-separated, e.g. "hard,grief"; "injection-generated" adds the 240 generated injection cases.')] = None,
+    case: Annotated[str | None, typer.Option("--case", help="Only these cases, by id, comma-separated.")] = None,
     cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cells run at once (threads).")] = 4,
     repeat: Annotated[int, typer.Option(min=1, max=50, help="Try each model cell this many times: pass^k, pass@k and 95% intervals (each try is cached on its own).")] = 1,
@@ -63,7 +64,7 @@ def eval_run(
 
     settings = get_settings()
     try:
-        selected = _select_cases(cases_dir or DEFAULT_CASES, cases)
+        selected = _only_ids(_select_cases(cases_dir or DEFAULT_CASES, cases), _split(case))
         specs = parse_engines(_split(engines) or (["rules", "llm"] if settings.model else ["rules"]), settings)
         versions = _split(prompts) or [latest("rewrite", settings)]
         for version in versions:
@@ -116,6 +117,22 @@ def _select_cases(path: Path, tags: str | None) -> list:
         return load_cases(path, tags)
     rest = [t for t in wanted if t != injection.TAG]
     return injection.generate() + (load_cases(path, ",".join(rest)) if rest else [])
+
+
+def _only_ids(cases: list, ids: list[str]) -> list:
+    """The cases with these ids (all of them when none are given); an unknown id is an error that names the nearest."""
+    import difflib
+
+    from coach.evals.cases import CaseError
+
+    if not ids:
+        return cases
+    known = {c.id: c for c in cases}
+    for wanted in ids:
+        if wanted not in known:
+            close = difflib.get_close_matches(wanted, list(known), n=1, cutoff=0.5)
+            raise CaseError(f"no case {wanted!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return [known[i] for i in dict.fromkeys(ids)]
 
 
 def print_summary(groups: list[GroupSummary]) -> None:

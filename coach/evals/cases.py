@@ -17,6 +17,7 @@ details that are not in the history, contradictory expectations.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from pathlib import Path
@@ -388,8 +389,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read(path: Path) -> list[tuple[Any, int]]:
-    """The raw case items of one file, each with the line it starts on."""
+def _read(path: Path) -> list[tuple[Any, int, Any]]:
+    """The raw case items of one file, each with the line it starts on and its YAML node (for field lines)."""
     where = _display(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -416,17 +417,69 @@ def _read(path: Path) -> list[tuple[Any, int]]:
         items, seq = data, node
     if not isinstance(items, list):
         raise CaseError(f"{where}: expected a list of cases, got {type(items).__name__}")
-    lines = [item.start_mark.line + 1 for item in seq.value] if isinstance(seq, yaml.SequenceNode) else [0] * len(items)
-    return list(zip(items, lines))
+    nodes = list(seq.value) if isinstance(seq, yaml.SequenceNode) else [None] * len(items)
+    return [(item, (node.start_mark.line + 1) if node is not None else 0, node) for item, node in zip(items, nodes)]
 
 
-def _format(exc: ValidationError) -> str:
+def _format(exc: ValidationError, where: str = "", node: Any = None) -> str:
+    """Each error with the line of the field it is about, and for an unknown key the nearest known one."""
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
+        if err["type"] == "extra_forbidden":
+            known = _known_keys(Case, err["loc"][:-1])
+            close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1, cutoff=0.6)
+            msg = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})")
+        line = _line_of(node, err["loc"])
+        text = f"{loc}: {msg}" if loc else msg
+        parts.append(f"line {line}: {text}" if line and where else text)
     return "; ".join(parts)
+
+
+def _line_of(node: Any, loc: tuple) -> int | None:
+    """The line of the key (or item) at `loc` in a YAML node tree; the deepest one found."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == part), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _known_keys(model: type[BaseModel], path: tuple) -> list[str]:
+    """The field names (and aliases) of the model reached by `path` from `model`."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part)) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    return [name for name, f in current.model_fields.items()] + [f.alias for f in current.model_fields.values() if f.alias]
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (X, X | None, list[X])."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def load_case_file(path: Path) -> list[Case]:
@@ -435,7 +488,7 @@ def load_case_file(path: Path) -> list[Case]:
     where = _display(path)
     cases: list[Case] = []
     first_line: dict[str, int] = {}
-    for index, (item, line) in enumerate(_read(path)):
+    for index, (item, line, node) in enumerate(_read(path)):
         label = f"{where}:{line}" if line else where
         if not isinstance(item, dict):
             raise CaseError(f"{label}: case #{index + 1} is not a mapping")
@@ -444,7 +497,7 @@ def load_case_file(path: Path) -> list[Case]:
         try:
             case = Case.model_validate(item)
         except ValidationError as exc:
-            raise CaseError(f"{label}: {name}: {_format(exc)}") from None
+            raise CaseError(f"{label}: {name}: {_format(exc, where, node)}") from None
         if case.id in first_line:
             raise CaseError(f"{label}: {name}: duplicate id (first on line {first_line[case.id]})")
         first_line[case.id] = line
