@@ -415,3 +415,34 @@ def test_no_eval_rewrite_falls_back_to_the_unchanged_draft():
         if any("fact" in v or "commitment" in v or "is new" in v for v in verdict.violations):
             failed.append((case.id, verdict.violations[:1]))
     assert not failed, failed
+
+
+def test_no_placeholder_where_the_reply_already_gives_a_remedy_or_an_offer():
+    assert not run("Missing items can't be redelivered. Refund of $23.85 issued to original payment method.", customer_name="Bronwyn").placeholders
+    assert not run("There's nothing we can do until the GP sends it. Our Emergency Supply service can provide 7 days today.", customer_name="Ed").placeholders
+
+
+def test_a_question_after_an_inline_greeting_starts_lower_case():
+    out = run("Hi Yusuf, can I ask what's come up? Is everything OK at home? We've cancelled your appointment on 19 March.", customer_name="Yusuf")
+    assert out.text.startswith("Hi Yusuf, can I ask") and "OK at home" not in out.text
+
+
+def test_a_history_gist_stops_at_the_notes_own_label_and_never_inside_a_time():
+    from coach.editor.opening import _gist
+
+    assert _gist("Delay Repay claim DR-77410 submitted: cancelled 07:45 service from Leeds, awaiting review.") == "Delay Repay claim DR-77410 submitted"
+
+
+def test_an_edit_the_fact_guard_reads_as_a_new_fact_gives_way_and_the_rest_of_the_reply_stands():
+    draft = "heyyy no worries!! ur slot is 7am-11am tmrw (Wed 9 Apr) 👍👍 driver will txt u 30 mins b4. lmk if any probs x"
+    result = rewrite(draft, customer_name="Hannah Lee")
+    assert result.engine == "rules" and result.rewrite != draft  # not the whole edit thrown away
+    assert "tmrw (Wed 9 Apr)." in result.rewrite and "tomorrow" not in result.rewrite
+    assert "Driver will text you 30 mins before." in result.rewrite and "👍" not in result.rewrite
+
+
+def test_a_short_verbless_aside_goes_but_a_link_or_a_menu_path_stays():
+    out = run("Sorry about that, classic driver fail. We will redeliver to 14 Carrow Road by 12:00.", customer_name="Mei")
+    assert "12:00" in out.text
+    assert "Account > Billing > Invoices." in run("You can download it here. Account > Billing > Invoices.", customer_name="Mei").text
+    assert "food.example/terms." in run("See section 4 of our terms. food.example/terms.", customer_name="Mei").text

@@ -35,7 +35,13 @@ MAX_TONE_CHECKS = 40  # sentence re-checks per draft; past this, a harmful sente
 
 
 # The reply already offers a way round the no: no placeholder asks the agent for one.
-_ALTERNATIVE = re.compile(r"\b(?:unless|instead|alternatively|you (?:can|could|may)|we (?:can|could)|option|options|if you (?:book|choose|prefer|like))\b", re.I)
+_ALTERNATIVE = re.compile(
+    r"\b(?:unless|instead|alternatively|you (?:can|could|may)|we (?:can|could)|option|options|if you (?:book|choose|prefer|like))\b|"
+    # a remedy already given ("Refund of $23.85 issued", "a letter with the reasons was posted") or on offer ("our service can provide")
+    r"\b(?:refund|credit|replacement|voucher|letter|email|reimbursement|compensation|exchange)\b(?:[^.!?\n]|(?<=\d)\.(?=\d)){0,60}\b(?:issued|sent|posted|processed|arranged|applied|credited|on its way)\b|"
+    r"\b(?:service|team|store|pharmacy|branch|desk)\s+(?:can|will|could)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -491,7 +497,7 @@ def _greeting_inline(out: list[str]) -> bool:
     return bool(re.search(r",[ \t]*$", tail)) and "\n" not in tail.rstrip()[-40:]
 
 
-_KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z])")
+_KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z][a-z])")  # "New York" keeps its capital; "Can I" does not
 
 
 def _lower_after_greeting(text: str) -> str:

@@ -34,7 +34,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 # A sentence ends at its punctuation, or at an emoji that stands in for it ("... dinner party 😂 Anyway, I've").
 _BOUNDARY = re.compile(
     r"(?<=[.!?…])[\"'’”)\]]*\s+|(?<=[.!?])[\"'’”)\]]*$|"
-    "(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])[\uFE0F\u200D]*\\s+(?=[A-Z])"
+    "(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])[\uFE0F\u200D]*\\s+(?=[A-Za-z])"
 )
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|mr|mrs|ms|dr|st|approx|etc|vs|inc|ltd|co|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|a\.m|p\.m)\.)$", re.IGNORECASE)
 

@@ -302,8 +302,11 @@ def _gist(note: str) -> str | None:
     """The note's first clause in its own words, from the customer's side ("Tenant reported mould" -> "you
     reported mould"), cut at a natural break to at most GIST_WORDS words; None when nothing short and safe is left."""
     first = re.split(r"(?<=[.!?;])\s+|;\s*", note.strip(), maxsplit=1)[0].strip().rstrip(".;!")
+    head = re.split(r":(?!\d)", first, maxsplit=1)[0]
+    if head != first and len(head.split()) >= 3:  # "claim DR-77410 submitted: cancelled 07:45 ...": the note's own label first
+        first = head
     if len(first.split()) > GIST_WORDS:
-        breaks = [m.start() for m in re.finditer(r"\s*[,:(]|\s+(?:for|because|as|after|but|and)\s", first) if len(first[: m.start()].split()) >= 3]
+        breaks = [m.start() for m in re.finditer(r"\s*(?:,|:(?!\d)|\()|\s+(?:for|because|as|after|but|and)\s", first) if len(first[: m.start()].split()) >= 3]
         fitting = [b for b in breaks if len(first[:b].split()) <= GIST_WORDS]
         if not fitting:
             return None

@@ -138,6 +138,27 @@ def decide(
     seed: int,
     clean: ToneCheck,
 ) -> Outcome:
+    """The action for one sentence (see `_decide`), held to the fact guard: an edit the guard reads as
+    changing a fact ("tmrw" spelled out as the date "tomorrow") gives way to the sentence with only its safe
+    fixes, or to the sentence as written, flagged."""
+    outcome = _decide(sentence, findings, facts, bank, register, seed, clean)
+    if outcome.action not in ("replace", "normalise") or _guard_agrees(sentence, outcome.text):
+        return outcome
+    plain = without_emoji(normalise(sentence, bank, register == "formal", dates=False))
+    if plain != sentence and _well_formed(plain) and _guard_agrees(sentence, plain):
+        return Outcome("normalise", plain, _WORDS_REASON, ["keep-it-simple"])
+    return Outcome("flag", sentence, "Needs your words: the edit would have changed how a fact reads.", outcome.cites)
+
+
+def _decide(
+    sentence: str,
+    findings: list[Finding],
+    facts: list[Fact],
+    bank: Bank,
+    register: str,
+    seed: int,
+    clean: ToneCheck,
+) -> Outcome:
     """The action for one sentence. `clean(text)`: the tone check finds no harm in `text`; `clean.harm(text)` lists it."""
     formal = register == "formal"
     harmful = harm(findings)
@@ -246,9 +267,11 @@ _WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news
 
 
 def _empty_exclamation(sentence: str) -> bool:
-    """ "Great question!", "Exciting!": no verb, an exclamation, and not thanks, an apology or good wishes."""
+    """ "Great question!", "Ahh, classic driver fail.": short, no verb, no number, and not thanks, an apology or
+    good wishes."""
     text = sentence.strip()
-    return text.endswith("!") and len(text.split()) <= 4 and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
+    short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
+    return short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement" and not re.search(r"\d|[/>@]|\w\.\w", text)  # a number, a link or a menu path is content
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:

@@ -65,11 +65,20 @@ def _patterns(bank: Bank) -> _Patterns:
     return compiled
 
 
-def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
-    """The sentence with its words put right; the same text when nothing needed it."""
+_DATE_WORDS = frozenset({"today", "tomorrow", "tonight", "yesterday"})
+
+
+def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = True) -> str:
+    """The sentence with its words put right; the same text when nothing needed it. `dates=False` leaves
+    text-speak for a day as it is ("tmrw"): spelled out, the fact guard reads it as a new date."""
     patterns = _patterns(bank)
     text = _UR_ARE.sub("you're", patterns.ill.sub("I'll", sentence))
-    text = patterns.words.sub(lambda m: _keep_case(m.group(1), bank.words[m.group(1).lower()], m.start() == 0), text)
+
+    def spelled(m: re.Match[str]) -> str:
+        value = bank.words[m.group(1).lower()]
+        return m.group(0) if not dates and value.lower() in _DATE_WORDS else _keep_case(m.group(1), value, m.start() == 0)
+
+    text = patterns.words.sub(spelled, text)
     stripped = patterns.edge_end.sub("", patterns.edge_start.sub("", text)).strip()
     if stripped and re.search(r"\w", stripped):
         text = stripped
@@ -91,7 +100,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False) -> str:
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     if formal:
         text = _formal(text, patterns)
-    if re.search(r"\w$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
+    if re.search(r"[\w)]$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
         text += "."
     return capitalise(text)
 
@@ -115,7 +124,8 @@ def without_emoji(text: str) -> str:
     bare = re.sub(r"\s{2,}", " ", _EMOJI.sub("", bare)).strip()
     if not bare or not re.search(r"\w", bare):
         return text
-    return bare + "." if re.search(r"\w$", bare) and re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]\W*$", text) else bare
+    ended = re.search(r"[\w)\]\"'’”]$", bare) and re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]\W*$", text)
+    return bare + "." if ended else bare
 
 
 def _keep_case(original: str, replacement: str, at_start: bool) -> str:
