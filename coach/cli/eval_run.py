@@ -293,3 +293,30 @@ def eval_report(
     path = write_html(report, out or results.with_name("report.html"))
     print_summary(report.summary)
     console.print(f"report {path}")
+
+
+@eval_app.command("sendability")
+def eval_sendability(
+    review: Annotated[Path, typer.Argument(help="A hand review note with its item key, e.g. evals/notes/editor-review-4.md.")],
+    rewrites: Annotated[Path | None, typer.Option(help="The reviewed replies, case id -> text (default: <review>-rewrites.json).")] = None,
+    cases_dir: Annotated[Path | None, typer.Option(help="A case file or folder (default: evals/cases).")] = None,
+) -> None:
+    """How often the deterministic sendability proxy agrees with a person's send / edit / no verdicts."""
+    from coach.evals.cases import DEFAULT_CASES, CaseError, load_cases
+    from coach.evals.metrics import score_case
+    from coach.evals.sendability import agreement, read_labels, read_rewrites
+
+    path = rewrites or review.with_name(f"{review.stem}-rewrites.json")
+    try:
+        labels, texts = read_labels(review), read_rewrites(path)
+        cases = {c.id: c for c in load_cases(cases_dir or DEFAULT_CASES)}
+    except (OSError, ValueError, CaseError) as exc:
+        raise _fail(f"cannot read the review: {exc}")
+    missing = sorted(set(texts) - set(cases))
+    if missing or not labels:
+        raise _fail(f"no labels in {review}" if not labels else f"reviewed cases not in the suite: {', '.join(missing[:5])}")
+    metrics = {cid: score_case(cases[cid], text, engine="rules") for cid, text in texts.items()}
+    result = agreement(labels, metrics)
+    console.print(f"sendability proxy (fragments, placeholders, forbidden phrases, facts) against {result.items} hand verdicts: "
+                  f"agrees on {result.agree} ({result.rate:.0%}), Cohen's kappa {result.kappa}; the proxy says send where the "
+                  f"person would not on {result.proxy_send_person_not}, and the reverse on {result.person_send_proxy_not}")  # fmt: skip

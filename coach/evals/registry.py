@@ -108,6 +108,12 @@ def _top_opener_share(ms: Sequence[CaseMetrics]) -> float | None:
     return round(max(openers.count(o) for o in set(openers)) / len(openers), 4)
 
 
+def _proxy(m: CaseMetrics) -> bool:
+    from coach.evals.sendability import proxy_sendable
+
+    return proxy_sendable(m)
+
+
 def _length_check(m: CaseMetrics) -> bool | None:
     return next((c.passed for c in m.checks if c.id == "length"), None)
 
@@ -161,6 +167,9 @@ for _metric in (
            _top_opener_share),
     Metric("history_when_relevant", "history when relevant", "history referenced, in the cases whose history is marked relevant", "higher", "rate",
            lambda ms: rate(m.history_referenced for m in ms if m.history_relevant), RATE_THRESHOLD),
+    Metric("sendable_proxy", "sendable (proxy)", "passes the fragment, placeholder, forbidden-phrase and fact checks: a proxy for "
+           "'a support lead would send it', which cannot see a generic line or an unanswered question", "higher", "rate",
+           lambda ms: rate(_proxy(m) for m in ms) or 0.0),
     Metric("fallbacks", "fallbacks", "rewrites where the rules engine stood in for the model (more is a regression)", "lower", "count",
            lambda ms: sum(1 for m in ms if m.fallback), 0),
     Metric("fallback_rate", "fallback rate", "share of the engine's cells the model did not serve itself", "lower", "rate",
