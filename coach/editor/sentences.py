@@ -182,6 +182,11 @@ def _decide(
         # the tone check missed it, but it answers how the customer wrote, or tells them what they should have done
         return Outcome("drop", "", "Removed: it lectures the customer or answers back, and held no fact the customer needs.", ["no-blame"],
                        fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
+    if not harmful and facts and (_LECTURE.search(sentence) or _RETORT.search(sentence)) and not sentence.rstrip().endswith("?"):
+        # "Delays are due to demand on Friday nights, you could order earlier": the tone check missed the lecture
+        trimmed = _without_harmful_clauses(sentence, facts, bank, formal, clean, [])
+        if trimmed is not None and trimmed[0] and (trimmed[2] or _weakly_doubted(trimmed[0], clean)):
+            return Outcome("replace", trimmed[0], "Kept what the customer needs and left out the lecture.", ["no-blame"])
     if not harmful:
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
             return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
@@ -232,6 +237,10 @@ def _decide(
         return Outcome("replace", text, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites, refusal=refused)
     if trimmed is not None:  # the named harm is gone, but the rest still reads badly: the agent's words are needed
         return Outcome("flag", trimmed[0], f"Needs your words: left out the part that {_verb(harmful)}; the rest still needs rewording.", cites)
+    if facts:
+        kept = _without_the_clause_the_model_doubts(base, facts, bank, formal, clean, harmful)
+        if kept is not None:
+            return Outcome("replace", kept, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites)
     if not facts and _droppable(sentence, harmful):
         prying = kind == "question" and any(f.category in ("overreach", "therapy") for f in harmful)
         if kind in ("refusal", "question") and not _blames(harmful) and not prying:
@@ -308,6 +317,12 @@ def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck, be
         return False
     left = check.harm(candidate)
     return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < below for f in left)
+
+
+def _weakly_doubted(text: str, check: ToneCheck) -> bool:
+    """At most a weak doubt of the learned model is left in `text` (p < MODEL_MIN_P)."""
+    left = check.harm(text)
+    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < MODEL_MIN_P for f in left)
 
 
 def _blames(findings: list[Finding]) -> bool:
@@ -399,7 +414,9 @@ def _without_harmful_clauses(
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
-        elif re.search(r"[\d>/@]", clause) or (_OFFER.search(clause) and not _LECTURE.search(clause)) or not _named_harm(clause, findings) or (_well_formed(as_sentence) and clean(as_sentence)):
+        elif re.search(r"[\d>/@]", clause) or (_OFFER.search(clause) and not _LECTURE.search(clause)) or not _named_harm(clause, findings) or (
+            _well_formed(as_sentence) and clean(as_sentence) and not _LECTURE.search(clause) and not _RETORT.search(clause)
+        ):
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
     if not kept and refused and not facts:
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
@@ -413,6 +430,36 @@ def _without_harmful_clauses(
 
 # A clause that offers a way forward ("but you can defer to the January cohort") is content, whatever its tone.
 _OFFER = re.compile(r"\b(?:you|we|I) (?:can|could|may)\b|\binstead\b|\balternative", re.I)
+
+
+MODEL_CLAUSE_P = 0.5  # the learned model is this sure of the harm before a clause it doubts may go
+
+
+def _without_the_clause_the_model_doubts(
+    sentence: str, facts: list[Fact], bank: Bank, formal: bool, clean: ToneCheck, harmful: list[Finding]
+) -> str | None:
+    """A sentence with facts that the learned model is sure blames, brushes off or mocks, without one clause
+    that holds no fact, when what is left is a well-formed sentence that keeps every fact and the tone check
+    finds clean ("You signed off on the work order (#WO-55812), so the charge is valid" -> "You signed off on
+    the work order (#WO-55812)." is not it: the model still doubts that; "..., which is what caused the delay"
+    goes). None when no single clause's removal does it."""
+    sure = [f for f in harmful if f.category in ("blaming", "dismissive", "flippant") and (model_p(f) or 0) >= MODEL_CLAUSE_P]
+    if not sure:
+        return None
+    cuts = [(m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(sentence) if not any(_inside(sentence, f, m) for f in facts)]
+    bounds = [0, *[c for cut in cuts for c in cut], len(sentence)]
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    if len(clauses) < 2:
+        return None
+    for drop in range(len(clauses) - 1, -1, -1):  # the last clause first: the jab usually comes after the fact
+        start, end = clauses[drop]
+        if any(f.value in sentence[start:end] for f in facts) or _OFFER.search(sentence[start:end]) and not _LECTURE.search(sentence[start:end]):
+            continue
+        kept = [sentence[s:e].strip(" ,;:—–….") for i, (s, e) in enumerate(clauses) if i != drop]
+        candidate = normalise(capitalise(", ".join(k for k in kept if k).rstrip(" .!?") + "."), bank, formal)
+        if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
+            return candidate
+    return None
 
 
 def _inside(sentence: str, fact: Fact, m: re.Match[str]) -> bool:
