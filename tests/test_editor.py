@@ -453,3 +453,12 @@ def test_a_lecture_clause_goes_from_a_sentence_with_facts_even_when_the_tone_che
     assert "order earlier" not in out.text and "Friday nights." in out.text and "#A-79233" in out.text
     out = run("Your card was blocked on 3 May, you should have set a travel notice in the app. It is unblocked now.", customer_name="Mia")
     assert "should have" not in out.text and "3 May" in out.text
+
+
+def test_the_acknowledgement_reads_the_reply_not_the_draft_and_a_time_frame_acknowledges_no_feeling():
+    message = "The 7am class was cancelled AGAIN with 20 minutes' notice. That's the third time this month."
+    out = run("OMG so sorry!! 😭😭 we've added a class credit to your account 🙏", customer_name="Leilani", customer_message=message)
+    assert "OMG" not in out.text and "I'm sorry" in out.text  # the draft's apology went with its emoji; ours stands
+    water = "We've had no water since 6am yesterday. I called yesterday and still nothing. What is happening?"
+    out = run("A crew will attend by 2pm today.", customer_name="Thandiwe", customer_message=water)
+    assert "sorry you've had no water since 6am yesterday" in out.text

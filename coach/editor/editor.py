@@ -26,7 +26,7 @@ from coach.editor.layout import Layout, Sentence, read_layout
 from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
 from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
-from coach.editor.sentences import HARM_LEVELS, Outcome, decide, harm
+from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, harm, model_p
 from coach.editor.words import capitalise
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
@@ -134,7 +134,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         if after is not None:
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
-    opening = _opening(request, analysis, layout, bank, register, seed, layout.body_text(), checks)
+    # what the reply will say, not what the draft said: an apology the edit dropped (an emoji flood) no longer counts
+    opening = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text), checks)
     greeting = _greeting(request, layout, bank, register)
     signoff = _signoff(layout, draft, bank, register, negative, pleasantry)
     # The additions stay in proportion to the draft and within the request's word limit; the first ones
@@ -177,7 +178,9 @@ class _ToneCheck:
 @lru_cache(maxsize=2048)
 def _added_line_clean(text: str, channel: str, learned: bool | None) -> bool:
     findings = lint(text, Context(channel=channel), learned=learned)
-    return not any(f.category in RISK_CATEGORIES and f.level in HARM_LEVELS for f in findings)
+    # A model finding whose own category is unlikely (p below MODEL_MIN_P: the sentence was flagged on the model's
+    # general doubt, not on this category) is as weak for our own lines as for the draft's.
+    return not any(f.category in RISK_CATEGORIES and f.level in HARM_LEVELS and (model_p(f) or 1.0) >= MODEL_MIN_P for f in findings)
 
 
 def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:

@@ -112,7 +112,8 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
     felt = [e for e in emotions if e.name in NEGATIVE or e.name == "gratitude"]
     if not felt or not message:
         return None
-    if any(acknowledged(e.name, draft_body) for e in felt) or (_APOLOGY.search(draft_body) and names_negative(felt)):
+    # A time frame answers urgency but acknowledges no feeling: only the other emotions count as acknowledged.
+    if any(acknowledged(e.name, draft_body) for e in felt if e.name != "urgency") or (_APOLOGY.search(draft_body) and names_negative(felt)):
         return None  # the draft acknowledges already; a second line on top of its apology reads as a template
     key = situation(message, bank, felt)
     if key == "general":
@@ -156,7 +157,8 @@ def names_negative(emotions: list[Emotion]) -> bool:
 # Where a clause that says what went wrong may start: "my parcel ...", "the engineer ...", "I've been ...", "it still ...".
 _CLAUSE_START = re.compile(
     r"(?<![\w'’])(?:my|the|our|I've|I’ve|I have|I'm|I’m|I am|I was|I had|I still|I paid|I ordered|I sent|I returned|I waited|"
-    r"it's|it’s|it is|it was|it still|it hasn't|it hasn’t|it has|it never|it didn't|it didn’t|nobody|no one)\b",
+    r"it's|it’s|it is|it was|it still|it hasn't|it hasn’t|it has|it never|it didn't|it didn’t|nobody|no one|"
+    r"we've|we’ve|we have|we had|we still|we paid|we ordered|we were)\b",
     re.I,
 )
 _CLAUSE_END = re.compile(r",(?=\s)|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|if|then|plus|also)\s", re.I)
