@@ -41,7 +41,7 @@ def two_seeds(tmp_path_factory):
     try:
         for seed in (7, 8):
             out = root / f"seed-{seed}"
-            result = CliRunner().invoke(app, ["eval", "run", "--engines", f"scripted:random:{seed}", "--repeat", "5", "--cases-dir",
+            result = CliRunner().invoke(app, ["eval", "run", "--engines", f"scripted:random:{seed}", "--repeat", "5", "--concurrency", "1", "--cases-dir",
                                               str(cases_file), "--out", str(out), "-q", "--no-cache"])  # fmt: skip
             assert result.exit_code == 0, result.output
             runs[seed] = (out / "results.json", result.output)
@@ -73,7 +73,10 @@ def test_compare_calls_a_change_inside_the_paired_interval_noise(two_seeds):
     result = CliRunner().invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     comparison = json.loads(result.output)
-    assert comparison["noise"] and not comparison["regressions"], comparison["regressions"]
+    assert comparison["noise"], "two seeds of one policy differ only by chance: some moves must be called noise"
     assert all(d["interval"][0] <= 0 <= d["interval"][1] for d in comparison["noise"])
+    noisy = {(d["group"], d["metric"]) for d in comparison["noise"]}
+    assert not noisy & {(d["group"], d["metric"]) for d in comparison["regressions"] + comparison["improvements"]}
     text = CliRunner().invoke(app, [*args, "--fail-on-regression"])
-    assert "holds 0: not counted" in text.output and text.exit_code == 0
+    assert "holds 0: not counted" in text.output
+    assert text.exit_code == (1 if comparison["regressions"] or comparison["lost_facts"] else 0)

@@ -143,3 +143,30 @@ def test_an_unreachable_model_is_a_warning_and_fails_a_strict_run(tmp_path, monk
         assert strict.exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_a_dry_run_estimates_calls_tokens_and_cost_and_runs_nothing(tmp_path, monkeypatch):
+    from coach.config import get_settings
+    from coach.evals.cost import dollars, estimate, prices
+
+    assert dollars("gpt-4o-mini", 1_000_000, 1_000_000, prices()) == 0.75 and dollars("unknown", 10, 10, prices()) is None
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["eval", "run", "--engines", "llm:gpt-4o-mini", "--dry-run", "--judge-model", "gpt-4o", "--judge-runs", "2",
+                                          "--cases", "grief", "--out", str(out)])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "dry run" in result.output and "judge gpt-4o × 2" in result.output and "estimated total: $" in result.output
+        assert not out.exists()  # nothing ran, nothing was written
+        rows = estimate(CASES, ["rewrite/v1"], parse_engines("scripted", get_settings()), get_settings(), repeat=3)
+        assert [r.group for r in rows] == ["scripted @ rewrite/v1"] and rows[0].cells == 6 and rows[0].calls == 9 and rows[0].cost_usd is None
+    finally:
+        get_settings.cache_clear()
+
+
+def test_each_model_group_reports_its_tokens_latency_and_cost(run):
+    scripted = next(g for g in run.summary if g.engine == "scripted" and not g.subset)
+    assert scripted.spend and scripted.spend.tokens_in > 0 and scripted.spend.tokens_out > 0
+    assert scripted.spend.cells == 2 and scripted.spend.cost_usd is None  # the stub has no price
+    assert next(g for g in run.summary if g.engine == "rules").spend is None

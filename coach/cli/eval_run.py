@@ -50,6 +50,7 @@ def eval_run(
     judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
     judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", metavar="")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the model calls, tokens and cost the run would take (judge included), and run nothing.", metavar="")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a model that served few or none of its cells, a judge that produced nothing.", metavar="")] = False,
 ) -> None:
     """Run the rewrite eval: every case × prompt version × engine, scored; writes JSON and an HTML report."""
@@ -78,6 +79,10 @@ def eval_run(
             judge = Judge(judge_model, settings, runs=judge_runs, prompt=judge_prompt, cache=DiskCache.for_settings(settings, read=not no_cache))
     except (CaseError, EngineError, PromptError) as exc:
         raise _fail(str(exc))
+
+    if dry_run:
+        _print_estimate(selected, versions, specs, settings, repeat, judge_model, judge_runs, judge_prompt)
+        return
 
     # Fallbacks and repairs are expected here and recorded on each case; the pipeline's log lines would only
     # tear the progress bar.
@@ -119,6 +124,22 @@ def _select_cases(path: Path, tags: str | None) -> list:
     return injection.generate() + (load_cases(path, ",".join(rest)) if rest else [])
 
 
+def _print_estimate(cases, versions, specs, settings, repeat, judge_model, judge_runs, judge_prompt) -> None:
+    from coach.evals.cost import estimate
+
+    rows = estimate(cases, versions, specs, settings, repeat, judge_model, judge_runs if judge_model else 0, judge_prompt)
+    table = Table(title=f"dry run: {len(cases)} cases, estimated (answers at their token bound; one repair for half the cells)", title_justify="left")
+    for name in ("group", "cells", "calls", "tokens in", "tokens out", "cost (USD)"):
+        table.add_column(name, justify="left" if name == "group" else "right")
+    for row in rows:
+        cost = f"${row.cost_usd:.4f}" if row.cost_usd is not None else "unpriced"
+        table.add_row(row.group, str(row.cells), str(row.calls), f"{row.tokens_in:,}", f"{row.tokens_out:,}", cost)
+    console.print(table if rows else "dry run: no model engine and no judge: the run makes no model calls")
+    priced = [r.cost_usd for r in rows if r.cost_usd is not None]
+    if priced:
+        console.print(f"estimated total: ${sum(priced):.4f} (prices: bench/prices.toml)")
+
+
 def _only_ids(cases: list, ids: list[str]) -> list:
     """The cases with these ids (all of them when none are given); an unknown id is an error that names the nearest."""
     import difflib
@@ -142,6 +163,12 @@ def print_summary(groups: list[GroupSummary]) -> None:
 
     rows: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: f"{g.cases} × {g.repeats} tries" if g.repeats > 1 else str(g.cases))]
     rows += [(metric.label, lambda g, m=metric: m.display(g.value(m.name))) for metric in METRICS.values()]
+    if any(g.spend for g in groups):
+        rows += [
+            ("model tokens in / out", lambda g: f"{g.spend.tokens_in:,} / {g.spend.tokens_out:,}" if g.spend else "–"),
+            ("latency p50 / p95 ms", lambda g: f"{g.spend.latency_p50_ms:,.0f} / {g.spend.latency_p95_ms:,.0f}" if g.spend else "–"),
+            ("cost (USD)", lambda g: (f"${g.spend.cost_usd:.4f}" if g.spend.cost_usd is not None else "unpriced") if g.spend else "–"),
+        ]
     if any(g.judge for g in groups):
         rows += [
             ("judge overall (1-5)", lambda g: f"{g.judge['overall']:.2f}" if "overall" in g.judge else "–"),

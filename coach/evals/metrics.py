@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from coach.analysis import analyse, compare_facts
 from coach.analysis.emotion import acknowledged
+from coach.evals.cost import Spend
 from coach.analysis.language import guess_language
 from coach.analysis.risk import DETECTOR_LEVELS, risk_findings
 from coach.evals.cases import HONORIFICS, Case, contains_phrase, phrase_pattern, quoted_lines, unquoted_words
@@ -310,6 +311,7 @@ class GroupSummary(BaseModel):
     metrics: dict[str, float | int | None] = Field(default_factory=dict)
     judge: dict[str, float] = Field(default_factory=dict, description="Mean judge score per criterion (1-5), and its mean variance.")
     failed_checks: dict[str, int] = Field(default_factory=dict, description="How many cases failed each check.")
+    spend: Spend | None = Field(None, description="Model tokens in and out, latency of the computed cells, and cost where the model is priced.")
     repeats: int = Field(1, description="Tries per case (--repeat); the fields below are set when it is above 1.")
     pass_k: float | None = Field(None, description="pass^k: the share of cases whose every try passed.")
     pass_at_k: float | None = Field(None, description="pass@k: the share of cases where at least one try passed.")

@@ -26,6 +26,7 @@ from coach.evals.engines import EngineSession, EngineSpec
 from coach.evals.judge import Judge, JudgeScores
 from coach.evals.metrics import CaseMetrics, GroupSummary, group_label, score_case, summarise
 from coach.evals.registry import METRICS, Metric
+from coach.evals.cost import spend
 from coach.evals.stats import mean_interval, wilson
 from coach.prompting import load_template
 from coach.schemas import Context, RewriteResult
@@ -49,6 +50,7 @@ class Record(BaseModel):
     prompt: str | None = Field(description="Prompt version; None for engines that read no prompt (draft, rules).")
     engine: str
     repeat: int = Field(0, description="Which of the run's --repeat tries of a model cell this is (0 for a single run).")
+    usage: tuple[int, int] | None = Field(None, description="Model tokens in and out for this cell (kept in a slim run).")
     rewrite: str
     metrics: CaseMetrics
     result: RewriteResult | None = None
@@ -111,7 +113,10 @@ def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
         groups.setdefault((record.prompt, record.engine), []).append(record)
     out = []
     for (prompt, engine), rs in groups.items():
-        out.append(with_repeats(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]), rs))
+        group = with_repeats(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]), rs)
+        if engine not in UNSERVED_ENGINES:
+            group = group.model_copy(update={"spend": spend(engine, [r.usage for r in rs if r.usage], [r.ms for r in rs if not r.cached])})
+        out.append(group)
         served = [r for r in rs if not r.metrics.fallback and not r.metrics.error]
         if engine not in UNSERVED_ENGINES and served and len(served) < len(rs):
             # What the model itself wrote: a prompt that breaks most answers must not borrow the rules engine's scores.
@@ -283,6 +288,7 @@ def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: J
     scores = judge.score(case, text) if judge is not None and not error else None
     return Record(
         case=case.id, prompt=cell.prompt, engine=spec.id, repeat=cell.repeat, rewrite=text, metrics=metrics,
+        usage=(result.usage.prompt_tokens, result.usage.completion_tokens) if result is not None and spec.uses_prompt else None,
         result=result, judge=scores, error=error, cached=cached,
     )  # fmt: skip
 
