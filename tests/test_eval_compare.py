@@ -243,3 +243,30 @@ def test_a_prompt_that_makes_most_answers_fall_back_is_a_regression_not_a_gain(t
     assert run_warnings(new) == ["llm:m @ rewrite/v2: the model served only 2 of 10 cells; the rest are the rules engine's (most often: malformed answer)"]
     assert "none of its 10 cells" in run_warnings(llm_run({f"case-{i}" for i in range(10)}))[0]
     assert cli(save(tmp_path, "a", base), save(tmp_path, "b", new), "--fail-on-regression").exit_code == 1
+
+
+# --- the judge in its place: reported, gated only when asked, and then beyond two standard errors -----------
+
+
+def judged_run(overall: float, variance: float) -> RunReport:
+    from coach.evals.judge import JudgeRun, JudgeScores
+
+    run = report()
+    for record in run.records:
+        mean = {"personal": overall, "respectful": overall, "not_over_familiar": overall, "faithful": overall}
+        record.judge = JudgeScores(model="j", prompt="judge/v1", runs=3, samples=[JudgeRun(scores={k: round(v) for k, v in mean.items()}, reason="ok")],
+                                   mean=mean, variance={k: variance for k in mean})  # fmt: skip
+    run.meta.judge = {"model": "j", "runs": 3, "prompt": "judge/v1"}
+    run.summary = summarise_records(run.records)
+    return run
+
+
+def test_the_judge_is_reported_but_gates_only_when_asked_and_beyond_two_standard_errors():
+    base = judged_run(4.5, 0.2)
+    big_drop, small_drop = judged_run(3.5, 0.2), judged_run(4.3, 2.0)
+    loose = compare(base, big_drop)
+    assert any(d.metric == "judge.overall" for d in loose.deltas) and not loose.regressions  # out of the gate by default
+    gated = compare(base, big_drop, gate_judge=True)
+    assert any(d.metric == "judge.overall" for d in gated.regressions)
+    noisy = compare(base, small_drop, gate_judge=True)  # -0.05 on the 0-1 scale, but the judge's spread is wide
+    assert not any(d.metric.startswith("judge.") for d in noisy.regressions)

@@ -49,6 +49,7 @@ def eval_run(
     judge_model: Annotated[str | None, typer.Option(help="Grade every reply with this model on the configured endpoint.")] = None,
     judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
     judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
+    judge_temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="The judge's sampling temperature: above 0, so its runs differ and their spread is measured.")] = 0.7,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.", metavar="")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the model calls, tokens and cost the run would take (judge included), and run nothing.", metavar="")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a model that served few or none of its cells, a judge that produced nothing.", metavar="")] = False,
@@ -76,7 +77,8 @@ def eval_run(
         if judge_model:
             from coach.evals.judge import Judge
 
-            judge = Judge(judge_model, settings, runs=judge_runs, prompt=judge_prompt, cache=DiskCache.for_settings(settings, read=not no_cache))
+            judge = Judge(judge_model, settings, runs=judge_runs, prompt=judge_prompt, temperature=judge_temperature,
+                          cache=DiskCache.for_settings(settings, read=not no_cache))  # fmt: skip
     except (CaseError, EngineError, PromptError) as exc:
         raise _fail(str(exc))
 
@@ -205,6 +207,7 @@ def eval_compare(
     b: Annotated[str | None, typer.Option("--b", help='Group B, read as the new side, e.g. "llm:m@rewrite/v2".')] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="A score may drop by this much (rates in 0-1) before it counts.")] = 0.02,
     fail_on_regression: Annotated[bool, typer.Option("--fail-on-regression", help="Exit 1 on a regression: a score that dropped, a fact lost, a critical flip, or a group on one side only.", metavar="")] = False,
+    gate_judge: Annotated[bool, typer.Option("--gate-judge", help="Let judge scores fail the gate too (off by default); a judge score must move beyond two standard errors.", metavar="")] = False,
     html: Annotated[Path | None, typer.Option(help="Also write the compare view (both rewrites side by side, filters) to this HTML file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.", metavar="")] = False,
 ) -> None:
@@ -226,9 +229,9 @@ def eval_compare(
         raise _fail(f"cannot read a run: {exc}")
     try:
         if a is not None and b is not None:
-            result = compare_groups(before, a, b, threshold, other=after)
+            result = compare_groups(before, a, b, threshold, other=after, gate_judge=gate_judge)
         else:
-            result = compare(before, after, threshold)
+            result = compare(before, after, threshold, gate_judge)
     except ValueError as exc:
         raise _fail(str(exc))
     if html is not None:

@@ -82,6 +82,8 @@ class CaseChange(BaseModel):
 
 class Comparison(BaseModel):
     threshold: float
+    gate_judge: bool = Field(False, description="Judge scores gate too (their limit is two standard errors of the difference).")
+    judge_runs: int = 1
     compared: list[str] = Field(default_factory=list, description="Groups in both runs.")
     only_baseline: list[str] = Field(default_factory=list)
     only_new: list[str] = Field(default_factory=list)
@@ -120,12 +122,20 @@ def _scores(group: GroupSummary, limits: dict[str, float]) -> dict[str, float]:
 
 
 def _judged(name: str, threshold: float) -> Metric:
-    """A judge criterion as a metric: higher is better, gated on the run's threshold."""
+    """A judge criterion as a metric: higher is better, rescaled to 0-1."""
     return Metric(name, name, "judge criterion, rescaled to 0-1", "higher", "score", lambda ms: None, threshold, unit=True)
 
 
-def compare(baseline: RunReport, new: RunReport, threshold: float = 0.02) -> Comparison:
-    out = Comparison(threshold=threshold)
+def _judge_limit(old: GroupSummary, new: GroupSummary, old_n: int, new_n: int, runs: int, threshold: float) -> float:
+    """A judge score moves only beyond two standard errors of the difference of the two group means (each reply
+    averaged over `runs` judge runs), and never less than the threshold: one noisy judge run gates nothing."""
+    se = lambda g, n: (g.judge.get("variance", 0.0) / max(1, runs * n)) ** 0.5 / 4  # noqa: E731 - rescaled to 0-1
+    return max(threshold, round(2 * (se(old, old_n) ** 2 + se(new, new_n) ** 2) ** 0.5, 4))
+
+
+def compare(baseline: RunReport, new: RunReport, threshold: float = 0.02, gate_judge: bool = False) -> Comparison:
+    runs = min((r.meta.judge or {}).get("runs", 1) for r in (baseline, new))
+    out = Comparison(threshold=threshold, gate_judge=gate_judge, judge_runs=runs)
     limits = gated(threshold)
     cases = {c.id: c for c in [*baseline.cases, *new.cases]}
     before = _by_group(baseline.records)
@@ -168,14 +178,17 @@ def _score_deltas(out: Comparison, label: str, old: dict[str, list[Record]], new
     """Each gated score of the group before and after. With repeated tries on either side, a move whose paired
     difference (the same cases, before against after) has a 95% interval holding 0 is noise, not a change."""
     old_flat, new_flat = [r for rs in old.values() for r in rs], [r for rs in new.values() for r in rs]
-    old_scores = _scores(summarise_records(old_flat)[0], limits)
-    new_scores = _scores(summarise_records(new_flat)[0], limits)
+    old_group, new_group = summarise_records(old_flat)[0], summarise_records(new_flat)[0]
+    old_scores, new_scores = _scores(old_group, limits), _scores(new_group, limits)
     repeated = max(map(len, [*old.values(), *new.values()]), default=1) > 1
+    judge_limit = _judge_limit(old_group, new_group, len(old_flat), len(new_flat), out.judge_runs, threshold)
     for name in old_scores.keys() & new_scores.keys():
         metric = METRICS.get(name) or _judged(name, threshold)
-        limit = limits.get(name, threshold)
+        limit = limits.get(name, judge_limit)
         delta = Delta(group=label, metric=name, before=old_scores[name], after=new_scores[name])
         out.deltas.append(delta)
+        if name.startswith("judge.") and not out.gate_judge:
+            continue  # reported, never gated unless asked (--gate-judge)
         moved = metric.worse(delta.before, delta.after, limit) or metric.better(delta.before, delta.after, limit)
         if moved and repeated and name in METRICS:
             pairs = [(a, b) for c in old if (a := case_value(metric, old[c])) is not None and (b := case_value(metric, new[c])) is not None]
@@ -235,7 +248,7 @@ def parse_group(text: str) -> tuple[str | None, str]:
     return (prompt.strip() or None, engine.strip())
 
 
-def compare_groups(report: RunReport, a: str, b: str, threshold: float = 0.02, other: RunReport | None = None) -> Comparison:
+def compare_groups(report: RunReport, a: str, b: str, threshold: float = 0.02, other: RunReport | None = None, gate_judge: bool = False) -> Comparison:
     """Group A of `report` against group B of `other` (by default the same run), on the cases both have:
     B is read as the new side."""
     other = other or report
@@ -248,4 +261,4 @@ def compare_groups(report: RunReport, a: str, b: str, threshold: float = 0.02, o
             raise ValueError(f"no group {text!r} in the run (it has: {known})")
         records = [r.model_copy(update={"prompt": None, "engine": label}) for r in run.records if (r.prompt, r.engine) == parse_group(text)]
         sides.append(run.model_copy(update={"records": records}))
-    return compare(sides[0], sides[1], threshold)
+    return compare(sides[0], sides[1], threshold, gate_judge)

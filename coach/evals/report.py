@@ -175,6 +175,9 @@ def _record_column(record: Record, draft: str, colours: dict[str, str]) -> str:
         judge = '<p class="note">judge: ' + ", ".join(
             f"{escape(k)} {v:.2f} (var {record.judge.variance.get(k, 0):.2f})" for k, v in record.judge.mean.items()
         ) + "</p>"
+        reasons = [s.reason for s in record.judge.samples if s.reason]
+        if reasons:  # why the judge graded as it did, run by run
+            judge += '<ul class="note judge-reasons">' + "".join(f"<li>{escape(r)}</li>" for r in reasons) + "</ul>"
     body = f'<div class="text">{escape(record.rewrite)}</div>'
     if record.engine != "draft":
         body += f'<div class="text diff">{diff_html(draft, record.rewrite)}</div>'
