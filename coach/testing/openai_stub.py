@@ -10,9 +10,10 @@ Serves `POST /v1/chat/completions` (JSON, or SSE when `"stream": true`), `POST /
 scripted reply from the queue, or the default (an echo of the last user message) once it is empty.
 `/_stub/requests` (GET) and `/_stub/replies` (POST) let a test script a stub in another process.
 
-Run standalone for subprocess tests and HTTP benchmarks:
+Run standalone for subprocess tests, HTTP benchmarks and offline prompt work:
 
     python -m coach.testing.openai_stub --port 8765 --latency 0.05 --reply-file replies.json
+    python -m coach.testing.openai_stub --port 8765 --scripted --rules rules.json   # prompt-sensitive
 
 langchain's `OpenAIEmbeddings` must be built with `check_embedding_ctx_length=False`: otherwise
 it tokenizes with tiktoken's `cl100k_base`, which it downloads. The stub accepts token arrays
@@ -340,6 +341,31 @@ def load_reply_file(path: Path) -> tuple[list[Reply], Reply | None]:
     return [Reply.parse(item) for item in data.get("replies", [])], (Reply.parse(default) if default else None)
 
 
+class RuleResponder:
+    """Answers by the first rule whose `when` text occurs in the request's messages (the system prompt, the
+    user message, a repair): a prompt-sensitive stub, so two prompt versions get different answers offline.
+    With no rule matching, `fallback` answers."""
+
+    def __init__(self, rules: list[dict], fallback: Scripted) -> None:
+        self.rules = [(str(rule["when"]), Reply.parse(rule["reply"])) for rule in rules]
+        self.fallback = fallback
+
+    def __call__(self, request: dict) -> Reply | str:
+        text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []) if isinstance(m, dict))
+        for when, reply in self.rules:
+            if when in text:
+                return reply
+        return self.fallback(request) if callable(self.fallback) else self.fallback
+
+
+def load_rules(path: Path) -> list[dict]:
+    """A JSON list of `{"when": "text in the prompt", "reply": "content" or a reply object}`."""
+    rules = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(rules, list) or not all(isinstance(r, dict) and "when" in r and "reply" in r for r in rules):
+        raise ValueError(f"{path}: expected a list of {{when, reply}} objects")
+    return rules
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m coach.testing.openai_stub", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -348,9 +374,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reply-file", type=Path, help="JSON list of replies, or {replies: [...], default: reply}")
     parser.add_argument("--embedding-dimensions", type=int, default=64)
     parser.add_argument("--no-record", action="store_true", help="keep no request log (long benchmarks)")
+    parser.add_argument("--scripted", action="store_true", help="answer rewrite prompts as coach's scripted model does (plausible, imperfect)")
+    parser.add_argument("--rules", type=Path, help='JSON list of {"when": "text in the prompt", "reply": ...}: a prompt-sensitive stub')
     args = parser.parse_args(argv)
 
     replies, default = load_reply_file(args.reply_file) if args.reply_file else ([], None)
+    if args.scripted:
+        from coach.evals.scripted import respond
+
+        default = respond
+    if args.rules:
+        default = RuleResponder(load_rules(args.rules), default or echo)
     stub = OpenAIStub(
         replies, default=default, latency=args.latency, embedding_dimensions=args.embedding_dimensions,
         host=args.host, port=args.port, record=not args.no_record,
