@@ -170,3 +170,32 @@ def test_each_model_group_reports_its_tokens_latency_and_cost(run):
     assert scripted.spend and scripted.spend.tokens_in > 0 and scripted.spend.tokens_out > 0
     assert scripted.spend.cells == 2 and scripted.spend.cost_usd is None  # the stub has no price
     assert next(g for g in run.summary if g.engine == "rules").spend is None
+
+
+def test_the_matrix_view_holds_four_columns_at_1400_px_and_filters(browser, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", guidance_k=0)
+    run = run_matrix(CASES, ["rewrite/v1"], parse_engines("scripted,scripted:obey", settings), settings, concurrency=1)
+    path = write_html(run, tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        matrix = page.locator("table.matrix")
+        assert matrix.locator("thead th").count() == 1 + 4  # case, draft, rules, scripted, scripted:obey
+        assert matrix.locator("tbody tr").count() == len(CASES)
+        assert matrix.locator("tbody td .badge").count() == 4 * len(CASES)
+        box = matrix.bounding_box()
+        assert box and box["width"] <= 1400 - 32  # no sideways scrolling at 1400 px
+        page.locator("#m-differ").check()
+        differ = [r for r in run.cases if len({rec.rewrite for rec in run.records if rec.case == r.id and rec.engine != "draft"}) > 1]
+        assert page.locator("table.matrix tbody tr:visible").count() == len(differ)
+        page.locator("#m-differ").uncheck()
+        page.locator("#m-a").select_option(label="draft")
+        page.locator("#m-b").select_option(label="rules")
+        page.locator("#m-worse").check()
+        assert page.locator("table.matrix tbody tr:visible").count() == 0  # the rules engine never fails more checks than the draft here
+        assert page.locator(".diff.vs").count() >= 1  # the second model's rewrite against the first's
+        page.locator("#m-worse").uncheck()
+        matrix.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "eval-matrix.png"), full_page=False)
+    finally:
+        page.close()

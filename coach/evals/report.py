@@ -43,6 +43,8 @@ details.case[open]>summary{border-bottom:1px solid var(--line);background:var(--
 ul.failed{margin:4px 0 0;padding-left:18px;color:var(--bad);font-size:12px}ul.failed b{color:var(--fg)}
 .note{color:var(--muted);font-size:12px}.ctx{font-size:12px;color:var(--muted);margin:0 0 6px}
 .filter{margin:6px 0 10px}.scroll{overflow-x:auto}
+.filters{display:flex;gap:14px;flex-wrap:wrap;align-items:center;margin:6px 0 10px}
+table.matrix td{text-align:center;white-space:nowrap}table.matrix td:first-child{text-align:left}
 """
 
 _SCRIPT = """
@@ -125,7 +127,7 @@ def _charts(groups: Sequence[GroupSummary], colours: dict[str, str]) -> str:
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
-def _case_block(info, records: list[Record], colours: dict[str, str]) -> str:
+def _case_block(info, records: list[Record], colours: dict[str, str], against: str | None = None) -> str:
     ctx = info.context
     failing = any(not r.metrics.passed for r in records if r.engine != "draft")
     badges = "".join(
@@ -144,8 +146,9 @@ def _case_block(info, records: list[Record], colours: dict[str, str]) -> str:
     if info.notes:
         context.append(f"<b>notes</b> {escape(info.notes)}")
     columns = [f'<div class="col"><h4>context</h4><p class="ctx">{"<br>".join(context)}</p></div>']
+    base = next((r for r in records if _label(r) == against), None)
     for record in records:
-        columns.append(_record_column(record, info.draft, colours))
+        columns.append(_record_column(record, info.draft, colours, base if base is not record else None))
     cls = "case has-failure" if failing else "case"
     return (
         f'<details class="{cls}" id="case-{escape(info.id)}"><summary><span class="cid">{escape(info.id)}</span>'
@@ -158,7 +161,7 @@ def _label(record: Record) -> str:
     return f"{record.engine} @ {record.prompt}" if record.prompt else record.engine
 
 
-def _record_column(record: Record, draft: str, colours: dict[str, str]) -> str:
+def _record_column(record: Record, draft: str, colours: dict[str, str], against: Record | None = None) -> str:
     m = record.metrics
     verdict = f'<span class="badge {"pass" if m.passed else "fail"}">{"pass" if m.passed else "fail"}</span>'
     notes = []
@@ -181,6 +184,8 @@ def _record_column(record: Record, draft: str, colours: dict[str, str]) -> str:
     body = f'<div class="text">{escape(record.rewrite)}</div>'
     if record.engine != "draft":
         body += f'<div class="text diff">{diff_html(draft, record.rewrite)}</div>'
+    if against is not None and record.engine not in ("draft", "rules"):  # two models' rewrites, word by word
+        body += f'<p class="note">against {escape(_label(against))}:</p><div class="text diff vs">{diff_html(against.rewrite, record.rewrite)}</div>'
     colour = colours.get(_label(record), "#888")
     return (
         f'<div class="col" style="border-top:3px solid {colour}"><h4><span>{escape(_label(record))}</span>{verdict}</h4>{body}'
@@ -192,6 +197,59 @@ def _record_column(record: Record, draft: str, colours: dict[str, str]) -> str:
     )
 
 
+def _matrix(report: RunReport, by_case: dict[str, list[Record]], groups: Sequence[str]) -> str:
+    """Cases × groups, pass or fail in every cell; filters: rows whose rewrites differ, and B worse than A."""
+    options = "".join(f'<option value="{i}">{escape(g)}</option>' for i, g in enumerate(groups))
+    head = "".join(f"<th>{escape(g)}</th>" for g in groups)
+    rows = []
+    for info in report.cases:
+        records = {_label(r): r for r in by_case.get(info.id, [])}
+        cells, texts = [], set()
+        for g in groups:
+            r = records.get(g)
+            if r is None:
+                cells.append('<td data-fails="-1">–</td>')
+                continue
+            if r.engine != "draft":
+                texts.add(r.rewrite)
+            fails = len(r.metrics.failed)
+            verdict = "pass" if r.metrics.passed else "fail"
+            cells.append(f'<td data-fails="{fails}"><a href="#case-{escape(info.id)}"><span class="badge {verdict}">{verdict}</span></a>'
+                         f'{f" <small>{fails}</small>" if fails else ""}</td>')  # fmt: skip
+        rows.append(f'<tr data-differ="{int(len(texts) > 1)}"><td><a href="#case-{escape(info.id)}">{escape(info.id)}</a></td>{"".join(cells)}</tr>')
+    controls = (
+        '<div class="filters"><label><input type="checkbox" id="m-differ"> rows where the rewrites differ</label>'
+        f'<label><input type="checkbox" id="m-worse"> B worse than A:</label> <label>A <select id="m-a">{options}</select></label>'
+        f'<label>B <select id="m-b">{options}</select></label> <span class="note"><span id="m-shown"></span> rows</span></div>'
+    )
+    return f'{controls}<div class="scroll"><table class="matrix"><thead><tr><th>case</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+_MATRIX_SCRIPT = """
+(function () {
+  var q = function (id) { return document.getElementById(id); };
+  if (!q('m-differ')) return;
+  var b = q('m-b'); if (b.options.length > 1) b.selectedIndex = b.options.length - 1;
+  function cell(row, i) { return row.cells[1 + Number(i)]; }
+  function apply() {
+    var differ = q('m-differ').checked, worse = q('m-worse').checked, a = q('m-a').value, bb = q('m-b').value, shown = 0;
+    document.querySelectorAll('table.matrix tbody tr').forEach(function (row) {
+      var ok = !differ || row.dataset.differ === '1';
+      if (ok && worse) {
+        var fa = Number(cell(row, a).dataset.fails), fb = Number(cell(row, bb).dataset.fails);
+        ok = fa >= 0 && fb > fa;
+      }
+      row.style.display = ok ? '' : 'none';
+      if (ok) shown += 1;
+    });
+    q('m-shown').textContent = shown;
+  }
+  ['m-differ', 'm-worse', 'm-a', 'm-b'].forEach(function (id) { q(id).addEventListener('change', apply); });
+  apply();
+})();
+"""
+
+
 def render_html(report: RunReport, title: str = "coach eval report") -> str:
     groups = report.summary
     colours = _colours(groups)
@@ -200,7 +258,9 @@ def render_html(report: RunReport, title: str = "coach eval report") -> str:
     for record in report.records:
         by_case.setdefault(record.case, []).append(record)
     legend = "".join(f'<span><i class="swatch" style="background:{c}"></i>{escape(label)}</span>' for label, c in colours.items())
-    cases = "".join(_case_block(info, by_case.get(info.id, []), colours) for info in report.cases)
+    labels = list(dict.fromkeys(_label(r) for r in report.records))
+    models = [g for g in labels if g not in ("draft", "rules")]
+    cases = "".join(_case_block(info, by_case.get(info.id, []), colours, models[0] if len(models) > 1 else None) for info in report.cases)
     judge = f" · judge {escape(str(meta.judge.get('model')))} × {meta.judge.get('runs')}" if meta.judge else ""
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -211,8 +271,9 @@ def render_html(report: RunReport, title: str = "coach eval report") -> str:
         f"{meta.computed} computed, {meta.cache_hits} from cache, {meta.seconds:.1f}s</div>"
         f"<h2>Summary</h2>{_summary_table(groups)}"
         f'<h2>Metrics</h2><div class="legend">{legend}</div>{_charts(groups, colours)}'
+        f"<h2>Matrix</h2>{_matrix(report, by_case, labels)}"
         f'<h2>Cases</h2><label class="filter"><input type="checkbox" id="only-failing"> only cases where a rewrite fails a check</label>'
-        f"{cases}<script>{_SCRIPT}</script></body></html>"
+        f"{cases}<script>{_SCRIPT}{_MATRIX_SCRIPT}</script></body></html>"
     )
 
 
