@@ -42,3 +42,20 @@ def test_every_line_of_the_walk_through_runs(tmp_path, monkeypatch):
 @pytest.mark.parametrize("line", walk_through())
 def test_each_line_names_real_options(line):
     assert CliRunner().invoke(app, [*shlex.split(line)[1:3], "--help"]).exit_code == 0
+
+
+def test_the_guides_own_example_case_is_valid_and_the_rules_engine_passes_it():
+    import yaml
+
+    from coach.evals.cases import Case
+    from coach.evals.metrics import score_case
+    from coach.pipeline import rewrite
+
+    text = GUIDE.read_text(encoding="utf-8")
+    block = re.search(r"## Add a case.*?```yaml\n(.*?)```", text, re.S)
+    assert block, "the guide shows an example case"
+    [item] = yaml.safe_load(block.group(1))
+    case = Case.model_validate(item)
+    result = rewrite(case.to_request())
+    metrics = score_case(case, result.rewrite, result, engine="rules")
+    assert metrics.passed, (result.rewrite, [(c.id, c.detail) for c in metrics.failed])
