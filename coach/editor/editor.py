@@ -26,7 +26,7 @@ from coach.editor.layout import Layout, Sentence, read_layout
 from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
 from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
-from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, harm, model_p
+from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p
 from coach.editor.words import capitalise
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
@@ -102,7 +102,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     facts_of = _by_sentence(analysis.facts, layout.body)
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]
-        outcome = decide(sentence.text, findings, facts, bank, register, seed, checks)
+        outcome = guarded(sentence.text, decide(sentence.text, findings, facts, bank, register, seed, checks), bank, register)
         if outcomes and _follows_prying(outcomes[-1], sentence.text, facts):
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):

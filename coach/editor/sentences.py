@@ -129,19 +129,9 @@ def _weak(findings: list[Finding]) -> bool:
     return all((model_p(f) or 1.0) < MODEL_MIN_P for f in findings)
 
 
-def decide(
-    sentence: str,
-    findings: list[Finding],
-    facts: list[Fact],
-    bank: Bank,
-    register: str,
-    seed: int,
-    clean: ToneCheck,
-) -> Outcome:
-    """The action for one sentence (see `_decide`), held to the fact guard: an edit the guard reads as
-    changing a fact ("tmrw" spelled out as the date "tomorrow") gives way to the sentence with only its safe
-    fixes, or to the sentence as written, flagged."""
-    outcome = _decide(sentence, findings, facts, bank, register, seed, clean)
+def guarded(sentence: str, outcome: Outcome, bank: Bank, register: str) -> Outcome:
+    """`outcome` held to the fact guard: an edit the guard reads as changing a fact ("tmrw" spelled out as the
+    date "tomorrow") gives way to the sentence with only its safe fixes, or to the sentence as written, flagged."""
     if outcome.action not in ("replace", "normalise") or _guard_agrees(sentence, outcome.text):
         return outcome
     plain = without_emoji(normalise(sentence, bank, register == "formal", dates=False))
@@ -150,7 +140,7 @@ def decide(
     return Outcome("flag", sentence, "Needs your words: the edit would have changed how a fact reads.", outcome.cites)
 
 
-def _decide(
+def decide(
     sentence: str,
     findings: list[Finding],
     facts: list[Fact],
