@@ -24,10 +24,9 @@ from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
 from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
-from coach.editor.phrasebank import Bank, load_bank, pick, seed_of
+from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p
-from coach.editor.words import capitalise
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
 ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
