@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,10 +246,16 @@ def _llm_rewrite(run: _Run, llm: Backend, draft_analysis: Analysis, request_dead
     return None, None, used, "verification failed after one repair: " + "; ".join(verdict.violations[:3])
 
 
+# What an eval run keeps of each model call (the rendered prompt, the raw answer, failed ones included): a list
+# set for the duration of one rewrite, in the caller's thread. Unset (the API, the CLI), nothing is kept.
+TRACE: ContextVar[list[dict] | None] = ContextVar("coach_trace", default=None)
+
+
 def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
     t = time.perf_counter()
     output: ModelOutput | None = None
     reason = None
+    raw: str | None = None
     try:
         if streamed:
             watch = _StreamWatch(run.request)
@@ -268,7 +275,7 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
         else:
             output = llm.rewrite(job)
     except BackendError as exc:
-        reason = str(exc)
+        reason, raw = str(exc), exc.raw
         log.warning("model %s failed: %s", llm.name, reason)
     except Exception as exc:  # a bug in a backend must not reach the caller either
         reason = f"model backend error: {type(exc).__name__}"
@@ -282,6 +289,10 @@ def _call(run: _Run, llm: Backend, job: RewriteJob, step: str, streamed: bool):
         run.usage.prompt_tokens += output.usage.prompt_tokens or prompt_tokens(job.messages)
         run.usage.completion_tokens += output.usage.completion_tokens or count_tokens(output.text)
     run.attempts.append(Attempt(engine=llm.name, ok=False, error=reason, ms=run.timings[step]))
+    trace = TRACE.get()
+    if trace is not None:
+        trace.append({"attempt": len(run.attempts), "step": step, "error": reason, "raw": output.raw if output is not None else raw,
+                      "messages": [{"role": m.role, "content": m.content} for m in job.messages]})  # fmt: skip
     return output, reason
 
 

@@ -66,7 +66,7 @@ def test_the_report_renders_in_chromium(run, browser, tmp_path):
 
         case = page.locator("details#case-late-again")
         assert not case.locator(".grid").is_visible()
-        case.locator("summary").click()
+        case.locator("> summary").click()
         assert case.locator(".grid").is_visible()
         assert case.locator(".col").count() == 1 + 3  # the context, then draft, rules, scripted
         assert case.locator(".diff ins").count() >= 1 and case.locator(".diff del").count() >= 1
@@ -199,3 +199,21 @@ def test_the_matrix_view_holds_four_columns_at_1400_px_and_filters(browser, tmp_
         page.screenshot(path=str(ARTIFACTS / "eval-matrix.png"), full_page=False)
     finally:
         page.close()
+
+
+def test_results_keep_the_rendered_prompt_and_every_raw_answer_failed_ones_included(tmp_path):
+    from coach.evals.scripted import flaw_for
+
+    draft = next(d for i in range(200) if flaw_for(d := f"Hi Sam, your order #{48200 + i} ships on 14 March.") == "no-json")
+    case = Case.model_validate({"id": "no-json", "title": "t", "tags": ["delivery"], "draft": draft,
+                                "context": {"customer_name": "Sam Lee"}, "expect": {"use_name": True}})  # fmt: skip
+    settings = Settings(data_dir=tmp_path / "data", guidance_k=0)
+    run = run_matrix([case], ["rewrite/v1"], parse_engines("scripted", settings), settings, concurrency=1, use_cache=False)
+    scripted = next(r for r in run.records if r.engine == "scripted")
+    assert scripted.trace and scripted.trace[0]["attempt"] == 1 and scripted.trace[0]["step"] == "model"
+    assert scripted.trace[0]["error"].startswith("malformed answer") and scripted.trace[0]["raw"].startswith("Sure! Here is")
+    assert scripted.trace[0]["messages"][0]["role"] == "system" and draft in scripted.trace[0]["messages"][1]["content"]
+    assert not next(r for r in run.records if r.engine == "rules").trace  # no model, no calls
+    html = render_html(run)
+    assert "prompt and raw answers (1)" in html and "Sure! Here is" in html
+    assert all(not r.trace for r in run.slim().records)  # a slim run (the committed baseline) leaves them out

@@ -186,6 +186,16 @@ def _record_column(record: Record, draft: str, colours: dict[str, str], against:
         body += f'<div class="text diff">{diff_html(draft, record.rewrite)}</div>'
     if against is not None and record.engine not in ("draft", "rules"):  # two models' rewrites, word by word
         body += f'<p class="note">against {escape(_label(against))}:</p><div class="text diff vs">{diff_html(against.rewrite, record.rewrite)}</div>'
+    if record.trace:  # the rendered prompt and each raw answer, on demand
+        calls = "".join(
+            f'<p class="note">attempt {c.get("attempt")} · {escape(str(c.get("step")))}'
+            + (f' · <b>{escape(str(c["error"]))}</b>' if c.get("error") else "") + "</p>"
+            + f'<div class="text">{escape(str(c.get("raw") or "(no answer)"))}</div>'
+            + "".join(f'<details><summary class="note">{escape(m["role"])} message</summary><div class="text">{escape(m["content"])}</div></details>'
+                      for m in c.get("messages", []))
+            for c in record.trace
+        )  # fmt: skip
+        body += f'<details class="trace"><summary class="note">prompt and raw answers ({len(record.trace)})</summary>{calls}</details>'
     colour = colours.get(_label(record), "#888")
     return (
         f'<div class="col" style="border-top:3px solid {colour}"><h4><span>{escape(_label(record))}</span>{verdict}</h4>{body}'

@@ -28,6 +28,7 @@ from coach.evals.metrics import CaseMetrics, GroupSummary, group_label, score_ca
 from coach.evals.registry import METRICS, Metric
 from coach.evals.cost import spend
 from coach.evals.stats import mean_interval, wilson
+from coach.pipeline import TRACE
 from coach.prompting import load_template
 from coach.schemas import Context, RewriteResult
 
@@ -51,6 +52,8 @@ class Record(BaseModel):
     engine: str
     repeat: int = Field(0, description="Which of the run's --repeat tries of a model cell this is (0 for a single run).")
     usage: tuple[int, int] | None = Field(None, description="Model tokens in and out for this cell (kept in a slim run).")
+    trace: list[dict] = Field(default_factory=list, description="Each model call of the cell: its attempt number, step, "
+                              "the rendered prompt, the raw answer and the error, failed calls included (not in a slim run).")
     rewrite: str
     metrics: CaseMetrics
     result: RewriteResult | None = None
@@ -86,7 +89,7 @@ class RunReport(BaseModel):
 
     def slim(self) -> RunReport:
         """Without the full pipeline results: what a committed baseline needs (metrics and rewrites)."""
-        return self.model_copy(update={"records": [r.model_copy(update={"result": None}) for r in self.records]})
+        return self.model_copy(update={"records": [r.model_copy(update={"result": None, "trace": []}) for r in self.records]})
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ def run_matrix(
 
 def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: Judge | None) -> Record:
     spec, case = cell.session.spec, cell.case
+    trace: list[dict] = []
     result: RewriteResult | None = None
     error: str | None = None
     cached = False
@@ -273,10 +277,13 @@ def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: J
         result = cache.get(cell_key, RewriteResult)
         cached = result is not None
         if result is None:
+            token = TRACE.set(trace)
             try:
                 result = cell.session.rewrite(case, cell.prompt)
             except Exception as exc:  # noqa: BLE001 - one broken cell is a failed case, not a crashed run
                 error = f"{type(exc).__name__}: {exc}"[:500]
+            finally:
+                TRACE.reset(token)
             if result is not None and not any(a.error for a in result.attempts):
                 cache.put(cell_key, result)
     text = case.draft if spec.kind == "draft" else (result.rewrite if result else "")
@@ -289,7 +296,7 @@ def _run_cell(cell: Cell, cache: DiskCache, key: Callable[[Cell], str], judge: J
     return Record(
         case=case.id, prompt=cell.prompt, engine=spec.id, repeat=cell.repeat, rewrite=text, metrics=metrics,
         usage=(result.usage.prompt_tokens, result.usage.completion_tokens) if result is not None and spec.uses_prompt else None,
-        result=result, judge=scores, error=error, cached=cached,
+        result=result, judge=scores, error=error, cached=cached, trace=trace,
     )  # fmt: skip
 
 

@@ -23,10 +23,10 @@ class _Answer(BaseModel):
 def parse_answer(content: str, usage: Usage | None = None) -> ModelOutput:
     answer = _first_answer_object(content)
     if answer is None:
-        raise BackendError("malformed answer: no JSON object with a \"rewrite\" field")
+        raise BackendError("malformed answer: no JSON object with a \"rewrite\" field", raw=content)
     text = answer.rewrite.strip()
     if not text:
-        raise BackendError("empty answer: the rewrite is blank")
+        raise BackendError("empty answer: the rewrite is blank", raw=content)
     changes = []
     for item in answer.changes:
         try:
@@ -34,7 +34,7 @@ def parse_answer(content: str, usage: Usage | None = None) -> ModelOutput:
         except (ValidationError, TypeError):
             continue  # a malformed change note is dropped; the rewrite itself is still verified
     cites = [c.strip() for c in answer.cites if isinstance(c, str) and c.strip()]
-    return ModelOutput(text=text, changes=changes, cites=cites, usage=usage or Usage())
+    return ModelOutput(text=text, changes=changes, cites=cites, usage=usage or Usage(), raw=content)
 
 
 def first_json_object(content: str, required: tuple[str, ...]) -> dict | None:

@@ -15,7 +15,12 @@ from coach.schemas import Analysis, Change, Passage, RewriteRequest, Usage
 
 
 class BackendError(Exception):
-    """The backend could not produce a usable answer (down, timed out, malformed reply, ...)."""
+    """The backend could not produce a usable answer (down, timed out, malformed reply, ...). `raw`: what the
+    model answered, when it answered something that could not be used."""
+
+    def __init__(self, message: str, raw: str | None = None) -> None:
+        super().__init__(message)
+        self.raw = raw
 
 
 @dataclass
@@ -41,6 +46,7 @@ class ModelOutput:
     changes: list[Change] = field(default_factory=list)
     cites: list[str] = field(default_factory=list)  # guidance card ids the backend says it followed
     usage: Usage = field(default_factory=Usage)
+    raw: str = ""  # the model's answer as it came, before parsing
 
 
 class Backend(ABC):

@@ -75,7 +75,7 @@ class OpenAIChat(Backend):
         try:
             for chunk in chat.stream(_to_langchain(job.messages)):
                 if job.deadline is not None and time.monotonic() > job.deadline:
-                    raise BackendError(MODEL_BUDGET_SPENT)
+                    raise BackendError(MODEL_BUDGET_SPENT, raw="".join(parts) or None)
                 text = _text(chunk)
                 if chunk.usage_metadata:
                     usage = _usage(chunk)
@@ -85,7 +85,7 @@ class OpenAIChat(Backend):
                     if not opened:
                         opened = "{" in text
                         if not opened and seen > NO_JSON_AFTER_CHARS:
-                            raise BackendError(f"malformed answer: no JSON object in its first {NO_JSON_AFTER_CHARS} characters")
+                            raise BackendError(f"malformed answer: no JSON object in its first {NO_JSON_AFTER_CHARS} characters", raw="".join(parts))
                     delta = field.feed(text)
                     if delta:
                         yield delta
