@@ -185,6 +185,9 @@ def test_the_judge_averages_runs_reports_variance_and_caches(eval_settings):
     with OpenAIStub([_verdict(3), "not json at all", _verdict(5), _verdict(4)]) as stub:
         settings = eval_settings.model_copy(update={"openai_base_url": stub.base_url, "openai_api_key": "test"})
         judge = Judge("judge-model", settings, runs=3, cache=DiskCache.for_settings(settings))
+        from coach.models import Backend
+
+        assert isinstance(judge.backend, Backend)  # the same backend interface as the rewriter, not a raw client
         scores = judge.score(target, "Hi Sarah, your order ships on 14 March.")
         assert judge.calls == 4  # the malformed answer got one repair request
         request = stub.chat_requests[0]

@@ -1,4 +1,5 @@
-"""Optional LLM-as-judge: a rubric (`prompts/judge/<version>.md`) graded 1-5 on four criteria.
+"""Optional LLM-as-judge: a rubric (`prompts/judge/<version>.md`) graded 1-5 on four criteria, asked through the
+same backend interface as the rewriter (`coach.models`), never a raw client.
 
 A judge model is noisy, so each reply is graded `runs` times (at a temperature above zero) and the
 scores are averaged; the variance across runs is reported next to the mean, so a prompt engineer
@@ -80,7 +81,7 @@ class Judge:
         temperature: float = 0.7,
         cache: DiskCache | None = None,
     ) -> None:
-        import openai  # only when judging
+        from coach.models import backend_for  # the same backend interface as the rewriter; a model only when judging
 
         if runs < 1:
             raise ValueError("runs must be at least 1")
@@ -88,10 +89,7 @@ class Judge:
         self.template = load_template(prompt, settings)
         self.cache = cache
         self.calls = 0
-        self.client = openai.OpenAI(
-            base_url=settings.openai_base_url, api_key=settings.openai_api_key or "not-needed",
-            timeout=settings.model_timeout, max_retries=settings.model_retries,
-        )  # fmt: skip
+        self.backend = backend_for(model, settings, temperature=temperature)
 
     def messages(self, case: Case, reply: str) -> list[dict[str, str]]:
         ctx = case.context
@@ -146,14 +144,11 @@ class Judge:
                 raise JudgeError(f"unusable answer twice: {first}; {second}") from None
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
+        from coach.models import Message
+
         self.calls += 1
-        reply = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.temperature)  # type: ignore[arg-type]
-        return reply.choices[0].message.content or ""
+        return self.backend.complete([Message(m["role"], m["content"]) for m in messages])
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, JudgeError):
-        return str(exc)
-    from coach.models.openai import describe_error
-
-    return describe_error(exc)
+    return str(exc)  # a JudgeError or a BackendError: both say what went wrong in a sentence

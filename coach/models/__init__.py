@@ -13,7 +13,7 @@ from functools import lru_cache
 from coach.config import Settings
 from coach.models.base import Backend, BackendError, Message, ModelOutput, RewriteJob
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "Message", "ModelOutput", "RewriteJob", "configured_llm", "register_backend"]
+__all__ = ["BACKENDS", "Backend", "BackendError", "Message", "ModelOutput", "RewriteJob", "backend_for", "configured_llm", "register_backend"]
 
 Factory = Callable[..., Backend]
 BACKENDS: dict[str, Callable[[], Factory]] = {}
@@ -42,6 +42,12 @@ def configured_llm(settings: Settings) -> Backend | None:
         settings.model, settings.openai_base_url, settings.openai_api_key,
         settings.model_timeout, settings.model_retries, settings.model_temperature,
     )  # fmt: skip
+
+
+def backend_for(model: str, settings: Settings, temperature: float | None = None) -> Backend:
+    """A backend for `model` on the configured endpoint (an eval judge: its own model and temperature)."""
+    temp = settings.model_temperature if temperature is None else temperature
+    return _llm(model, settings.openai_base_url, settings.openai_api_key, settings.model_timeout, settings.model_retries, temp)
 
 
 def split_model(name: str) -> tuple[str, str]:

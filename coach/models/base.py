@@ -55,6 +55,10 @@ class Backend(ABC):
     @abstractmethod
     def rewrite(self, job: RewriteJob) -> ModelOutput: ...
 
+    def complete(self, messages: list[Message]) -> str:
+        """The model's plain answer to `messages` (an eval judge, a probe). Raises BackendError."""
+        raise BackendError(f"{self.name} answers rewrite jobs only")
+
     def stream(self, job: RewriteJob) -> Iterator[str | ModelOutput]:
         """Text deltas as they are produced, then the parsed `ModelOutput` as the last item.
 

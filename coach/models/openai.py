@@ -64,6 +64,12 @@ class OpenAIChat(Backend):
             raise BackendError(describe_error(exc)) from exc
         return parse_answer(_text(reply), _usage(reply))
 
+    def complete(self, messages: list[Message]) -> str:
+        try:
+            return _text(self.chat.invoke(_to_langchain(messages)))
+        except Exception as exc:  # every client failure is a BackendError, as for a rewrite
+            raise BackendError(describe_error(exc)) from exc
+
     def stream(self, job: RewriteJob) -> Iterator[str | ModelOutput]:
         """Deltas of the rewrite as they arrive, then the parsed answer. The stream is cut as soon as the
         model's time budget is spent, however steadily the chunks come."""
