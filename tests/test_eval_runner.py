@@ -251,3 +251,19 @@ def test_judge_from_the_command_line(tmp_path, monkeypatch):
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert data["meta"]["judge"]["runs"] == 2
     assert all(r["judge"]["mean"]["personal"] == 4.0 for r in data["records"])
+
+
+def test_the_sendability_rubric_asks_send_edit_or_no_and_facts_apart_and_reports_run_agreement(eval_settings):
+    target = case("a", drafts_with_flaw("none")[0])
+    answers = [json.dumps({"verdict": v, "facts_kept": True, "invented": inv, "reason": f"because {v}"}) for v, inv in
+               (("send", False), ("edit", False), ("send", False), ("maybe", False))]  # fmt: skip
+    with OpenAIStub([*answers[:2], answers[3], answers[2]]) as stub:  # the third run answers badly once, then well
+        settings = eval_settings.model_copy(update={"openai_base_url": stub.base_url, "openai_api_key": "test"})
+        judge = Judge("judge-model", settings, runs=3, prompt="judge/v2")
+        scores = judge.score(target, "Hi Sarah, your order ships on 14 March.")
+        assert "would do with the REPLY" in stub.chat_requests[0]["messages"][0]["content"]
+    assert [s.scores["sendable"] for s in scores.samples] == [5, 3, 5]
+    assert scores.mean["facts_kept"] == 5.0 and scores.mean["nothing_invented"] == 5.0
+    assert scores.agreement == round((2 / 3 + 1 + 1) / 3, 3)  # the verdicts split 2-1; the two yes/no answers agree
+    assert [s.reason for s in scores.samples] == ["because send", "because edit", "because send"]
+    assert scores.summary()["agreement"] == scores.agreement

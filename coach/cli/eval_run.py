@@ -175,6 +175,7 @@ def print_summary(groups: list[GroupSummary]) -> None:
         rows += [
             ("judge overall (1-5)", lambda g: f"{g.judge['overall']:.2f}" if "overall" in g.judge else "–"),
             ("judge variance", lambda g: f"{g.judge['variance']:.3f}" if "variance" in g.judge else "–"),
+            ("judge agreement (runs)", lambda g: f"{g.judge['agreement']:.0%}" if "agreement" in g.judge else "–"),
         ]
     repeated = any(g.repeats > 1 for g in groups)
     if repeated:

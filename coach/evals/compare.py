@@ -116,7 +116,7 @@ class Comparison(BaseModel):
 def _scores(group: GroupSummary, limits: dict[str, float]) -> dict[str, float]:
     scores = {name: group.value(name) for name in limits if group.value(name) is not None}
     for criterion, value in group.judge.items():
-        if criterion != "variance":
+        if criterion not in ("variance", "agreement"):
             scores[f"judge.{criterion}"] = round((value - 1) / 4, 4)
     return scores  # type: ignore[return-value]
 

@@ -12,6 +12,7 @@ still fails (or whose call fails) is left out of the average and listed in `erro
 
 from __future__ import annotations
 
+from collections import Counter
 from statistics import fmean, pvariance
 
 from pydantic import BaseModel, Field
@@ -38,6 +39,7 @@ class JudgeScores(BaseModel):
     mean: dict[str, float] = Field(default_factory=dict, description="Per criterion, 1-5.")
     variance: dict[str, float] = Field(default_factory=dict, description="Per criterion, across runs (population).")
     errors: list[str] = Field(default_factory=list)
+    agreement: float | None = Field(None, description="Share of the runs that agree with the most common answer, per criterion, averaged.")
 
     @property
     def overall(self) -> float | None:
@@ -47,15 +49,37 @@ class JudgeScores(BaseModel):
         """What aggregation averages: each criterion, the overall mean, and the mean variance."""
         if not self.mean:
             return {}
-        return {**self.mean, "overall": self.overall or 0.0, "variance": round(fmean(self.variance.values()), 4)}
+        out = {**self.mean, "overall": self.overall or 0.0, "variance": round(fmean(self.variance.values()), 4)}
+        return {**out, "agreement": self.agreement} if self.agreement is not None else out
 
 
 class JudgeError(Exception):
     pass
 
 
+# The sendability rubric (judge/v2): a verdict and two yes/no questions, on the same 1-5 scale as
+# the criteria so that means, variances and compare treat them alike.
+VERDICTS = {"send": 5, "edit": 3, "no": 1}
+
+
+def parse_sendability(value: dict) -> JudgeRun:
+    verdict = str(value.get("verdict", "")).strip().lower()
+    if verdict not in VERDICTS:
+        raise JudgeError(f'verdict must be "send", "edit" or "no", got {value.get("verdict")!r}')
+    answers = {}
+    for key in ("facts_kept", "invented"):
+        if not isinstance(value.get(key), bool):
+            raise JudgeError(f"{key} must be true or false, got {value.get(key)!r}")
+        answers[key] = value[key]
+    scores = {"sendable": VERDICTS[verdict], "facts_kept": 5 if answers["facts_kept"] else 1, "nothing_invented": 1 if answers["invented"] else 5}
+    return JudgeRun(scores=scores, reason=str(value.get("reason") or "")[:500])
+
+
 def parse_verdict(content: str) -> JudgeRun:
-    """The first JSON object in `content` with an integer 1-5 for every criterion."""
+    """The first JSON object in `content` with an integer 1-5 for every criterion, or a sendability verdict."""
+    sendability = first_json_object(content, ("verdict", "facts_kept", "invented"))
+    if sendability is not None:
+        return parse_sendability(sendability)
     value = first_json_object(content, tuple(CRITERIA))
     if value is not None:
         scores = {}
@@ -125,11 +149,14 @@ class Judge:
             result.samples.append(run)
             if self.cache:
                 self.cache.put(key, run)
-        for key in CRITERIA:
-            values = [s.scores[key] for s in result.samples]
-            if values:
-                result.mean[key] = round(fmean(values), 3)
-                result.variance[key] = round(pvariance(values), 4) if len(values) > 1 else 0.0
+        for key in dict.fromkeys(k for s in result.samples for k in s.scores):  # the rubric's criteria
+            values = [s.scores[key] for s in result.samples if key in s.scores]
+            result.mean[key] = round(fmean(values), 3)
+            result.variance[key] = round(pvariance(values), 4) if len(values) > 1 else 0.0
+        if len(result.samples) > 1:  # how often the runs agree with their most common verdict, criterion by criterion
+            result.agreement = round(fmean(
+                max(Counter(s.scores.get(k) for s in result.samples).values()) / len(result.samples) for k in result.mean
+            ), 3)  # fmt: skip
         return result
 
     def _ask(self, messages: list[dict[str, str]]) -> JudgeRun:

@@ -105,7 +105,8 @@ def _summary_table(groups: Sequence[GroupSummary]) -> str:
     columns: list[tuple[str, Callable[[GroupSummary], str]]] = [("cases", lambda g: str(g.cases))]
     columns += [(metric.label, lambda g, m=metric: m.display(g.value(m.name))) for metric in METRICS.values()]
     if any(g.judge for g in groups):
-        columns += [("judge overall", lambda g: _fmt(g.judge.get("overall"), 2)), ("judge variance", lambda g: _fmt(g.judge.get("variance"), 3))]
+        columns += [("judge overall", lambda g: _fmt(g.judge.get("overall"), 2)), ("judge variance", lambda g: _fmt(g.judge.get("variance"), 3)),
+                    ("judge agreement", lambda g: _fmt(g.judge.get("agreement"), 2))]
     head = "".join(f"<th>{escape(name)}</th>" for name, _ in columns)
     body = "".join(
         f"<tr><td>{escape(g.label)}</td>" + "".join(f"<td>{escape(get(g))}</td>" for _, get in columns) + "</tr>" for g in groups
@@ -119,7 +120,7 @@ def _charts(groups: Sequence[GroupSummary], colours: dict[str, str]) -> str:
                   digits=0 if m.kind == "count" else (m.digits if m.kind == "score" and not m.unit else 2))
         for m in METRICS.values() if m.chart
     ]  # fmt: skip
-    criteria = sorted({k for g in groups for k in g.judge if k not in ("variance",)})
+    criteria = sorted({k for g in groups for k in g.judge if k not in ("variance", "agreement")})
     for criterion in criteria:
         charts.append(bar_chart(f"judge: {criterion}", "mean of the judge runs, 1-5", [(g.label, g.judge.get(criterion)) for g in groups], colours, maximum=5, digits=2))
     if criteria:
