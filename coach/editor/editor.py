@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -298,9 +299,13 @@ def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: 
     if ack:
         lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
     relevant = relevant_history(context, request.draft, bank)
-    named = (history_line(item, request.draft, context, bank, register, seed) for item in relevant)
-    line = next((line for line in named if line and clean.line(line)), None) or contact_line(relevant, request.draft, context, bank, register, seed)
-    if line and clean.line(line):
+
+    def history_lines() -> Iterator[str | None]:  # a note named by its gist first; failing that, the dates of the contact
+        yield from (history_line(item, request.draft, context, bank, register, seed) for item in relevant)
+        yield contact_line(relevant, request.draft, context, bank, register, seed)
+
+    line = next((line for line in history_lines() if line and clean.line(line)), None)
+    if line:
         lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
     detail = detail_line(context.customer_message or "", request.draft, bank, register, seed)
     if detail and clean.line(detail) and not (analysis.emotions and detail.startswith("Congratulations") and
@@ -354,12 +359,10 @@ def _names(context) -> tuple[str, ...]:
     return tuple(n for n in (context.address_as, full, full.split()[0] if full else None) if n)
 
 
-_ENDEARMENTS = frozenset({"love", "luv", "darling", "sweetie", "sweetheart", "honey", "hun", "hon", "babe", "dear", "mate", "matey", "buddy", "dude", "bro", "pal"})
-
-
 def _without_endearments(greeting: str, bank: Bank) -> str:
     words = [w for w in re.split(r"(\s+)", greeting.rstrip(",!:. ")) if w]  # the greeting word itself ("Dear") stays
-    kept = "".join(w for i, w in enumerate(words) if i == 0 or w.strip().lower().strip(",") not in _ENDEARMENTS).rstrip()
+    endearments = set(bank.endearments)
+    kept = "".join(w for i, w in enumerate(words) if i == 0 or w.strip().lower().strip(",") not in endearments).rstrip()
     return kept + greeting[len(greeting.rstrip(",!:. ")) :].strip()[:1] if kept != greeting.rstrip(",!:. ") else greeting
 
 

@@ -81,6 +81,7 @@ class Bank(BaseModel):
     pleasantries: list[str]
     titles: list[str]
     address_words: list[str] = Field(default_factory=list)
+    endearments: list[str] = Field(default_factory=list)
     history: dict[str, list[str]]
     noted: dict[str, list[str]]
     undated: dict[str, list[str]]

@@ -305,14 +305,13 @@ def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck, be
     statement ("We don't deliver on Sundays.") that the model reads as a little curt is still the better sentence."""
     if not any(not f.rule.startswith("tone-model.") for f in harmful):
         return False
-    left = check.harm(candidate)
-    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < below for f in left)
+    return _weakly_doubted(candidate, check, below)
 
 
-def _weakly_doubted(text: str, check: ToneCheck) -> bool:
-    """At most a weak doubt of the learned model is left in `text` (p < MODEL_MIN_P)."""
+def _weakly_doubted(text: str, check: ToneCheck, below: float = MODEL_MIN_P) -> bool:
+    """At most a weak doubt of the learned model is left in `text` (each finding's p under `below`)."""
     left = check.harm(text)
-    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < MODEL_MIN_P for f in left)
+    return left is not None and all(f.rule.startswith("tone-model.") and (model_p(f) or 1.0) < below for f in left)
 
 
 def _blames(findings: list[Finding]) -> bool:
@@ -387,13 +386,7 @@ def _without_harmful_clauses(
 ) -> tuple[str, bool, bool] | None:
     """The sentence without its clauses that hold no fact and read as harmful, when what is left stands as a
     sentence and passes the tone check; and whether a bare refusal ("rules are rules") was among those left out."""
-    cuts = [0]
-    for m in _CLAUSE_BREAK.finditer(sentence):
-        if not any(_inside(sentence, f, m) for f in facts):
-            cuts += [m.start(), m.end()]
-    cuts.append(len(sentence))
-    clauses = [sentence[cuts[i] : cuts[i + 1]].strip(" ,;:—–….") for i in range(0, len(cuts), 2)]
-    clauses = [c for c in clauses if c]
+    clauses = _clauses(sentence, facts)
     if len(clauses) < 2:
         return None
     kept, refused = [], False
@@ -404,7 +397,7 @@ def _without_harmful_clauses(
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
-        elif re.search(r"[\d>/@]", clause) or (_OFFER.search(clause) and not _LECTURE.search(clause)) or not _named_harm(clause, findings) or (
+        elif re.search(r"[\d>/@]", clause) or _offers(clause) or not _named_harm(clause, findings) or (
             _well_formed(as_sentence) and clean(as_sentence) and not _LECTURE.search(clause) and not _RETORT.search(clause)
         ):
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
@@ -412,7 +405,7 @@ def _without_harmful_clauses(
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
     if not kept or len(kept) == len(clauses):
         return None
-    candidate = normalise(capitalise(", ".join(kept).rstrip(" .!?") + "."), bank, formal)
+    candidate = _joined(kept, bank, formal)
     if all(f.value in candidate for f in facts) and _well_formed(candidate):
         return candidate, refused, clean(candidate)
     return None
@@ -429,27 +422,42 @@ def _without_the_clause_the_model_doubts(
     sentence: str, facts: list[Fact], bank: Bank, formal: bool, clean: ToneCheck, harmful: list[Finding]
 ) -> str | None:
     """A sentence with facts that the learned model is sure blames, brushes off or mocks, without one clause
-    that holds no fact, when what is left is a well-formed sentence that keeps every fact and the tone check
-    finds clean ("You signed off on the work order (#WO-55812), so the charge is valid" -> "You signed off on
-    the work order (#WO-55812)." is not it: the model still doubts that; "..., which is what caused the delay"
-    goes). None when no single clause's removal does it."""
+    that holds no fact and offers nothing, when what is left is a well-formed sentence that keeps every fact
+    and the tone check finds clean. None when no single clause's removal does it."""
     sure = [f for f in harmful if f.category in ("blaming", "dismissive", "flippant") and (model_p(f) or 0) >= MODEL_CLAUSE_P]
     if not sure:
         return None
-    cuts = [(m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(sentence) if not any(_inside(sentence, f, m) for f in facts)]
-    bounds = [0, *[c for cut in cuts for c in cut], len(sentence)]
-    clauses = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    clauses = _clauses(sentence, facts)
     if len(clauses) < 2:
         return None
     for drop in range(len(clauses) - 1, -1, -1):  # the last clause first: the jab usually comes after the fact
-        start, end = clauses[drop]
-        if any(f.value in sentence[start:end] for f in facts) or _OFFER.search(sentence[start:end]) and not _LECTURE.search(sentence[start:end]):
+        if any(f.value in clauses[drop] for f in facts) or _offers(clauses[drop]):
             continue
-        kept = [sentence[s:e].strip(" ,;:—–….") for i, (s, e) in enumerate(clauses) if i != drop]
-        candidate = normalise(capitalise(", ".join(k for k in kept if k).rstrip(" .!?") + "."), bank, formal)
+        candidate = _joined([c for i, c in enumerate(clauses) if i != drop], bank, formal)
         if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
             return candidate
     return None
+
+
+def _clauses(sentence: str, facts: list[Fact]) -> list[str]:
+    """The sentence's clauses, split at the breaks that fall outside every fact, trimmed, empty ones left out."""
+    cuts = [0]
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if not any(_inside(sentence, f, m) for f in facts):
+            cuts += [m.start(), m.end()]
+    cuts.append(len(sentence))
+    clauses = [sentence[cuts[i] : cuts[i + 1]].strip(" ,;:—–….") for i in range(0, len(cuts), 2)]
+    return [c for c in clauses if c]
+
+
+def _joined(clauses: list[str], bank: Bank, formal: bool) -> str:
+    """Clauses joined back into one sentence, with its words put right."""
+    return normalise(capitalise(", ".join(clauses).rstrip(" .!?") + "."), bank, formal)
+
+
+def _offers(clause: str) -> bool:
+    """The clause offers a way forward and is not a lecture in disguise ("you could order earlier")."""
+    return bool(_OFFER.search(clause)) and not _LECTURE.search(clause)
 
 
 def _inside(sentence: str, fact: Fact, m: re.Match[str]) -> bool:
