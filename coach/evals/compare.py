@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from coach.diff import word_diff
 from coach.evals.metrics import GroupSummary, group_label
 from coach.evals.registry import METRICS, Metric, gated
-from coach.evals.runner import UNSERVED_ENGINES, Record, RunReport, case_value, summarise_records
+from coach.evals.runner import UNSERVED_ENGINES, Record, RunReport, by_case, by_group, case_value, summarise_records
 from coach.evals.stats import holds_zero, paired_difference
 
 
@@ -208,10 +208,7 @@ def _served(record: Record) -> bool:
 
 def _by_group(records: Sequence[Record]) -> dict[tuple[str | None, str], dict[str, list[Record]]]:
     """(prompt, engine) -> case -> its tries."""
-    groups: dict[tuple[str | None, str], dict[str, list[Record]]] = {}
-    for record in sorted(records, key=lambda r: r.repeat):
-        groups.setdefault((record.prompt, record.engine), {}).setdefault(record.case, []).append(record)
-    return groups
+    return {key: by_case(group) for key, group in by_group(records).items()}
 
 
 def _case_change(group: str, before: list[Record], after: list[Record], cases: dict, limits: dict[str, float]) -> CaseChange | None:

@@ -111,10 +111,8 @@ def cells(cases: Sequence[Case], prompts: Sequence[str], sessions: Sequence[Engi
 
 
 def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
-    groups: dict[tuple[str | None, str], list[Record]] = {}
-    for record in records:
-        groups.setdefault((record.prompt, record.engine), []).append(record)
     out = []
+    groups = by_group(records)
     for (prompt, engine), rs in groups.items():
         group = with_repeats(summarise(prompt, engine, [r.metrics for r in rs], [r.judge.summary() if r.judge else None for r in rs]), rs)
         if engine not in UNSERVED_ENGINES:
@@ -128,6 +126,14 @@ def summarise_records(records: Sequence[Record]) -> list[GroupSummary]:
 
 
 UNSERVED_ENGINES = ("draft", "rules")  # engines with no model behind them: every cell is their own
+
+
+def by_group(records: Sequence[Record]) -> dict[tuple[str | None, str], list[Record]]:
+    """(prompt, engine) -> its records, in run order."""
+    groups: dict[tuple[str | None, str], list[Record]] = {}
+    for record in records:
+        groups.setdefault((record.prompt, record.engine), []).append(record)
+    return groups
 
 
 def by_case(records: Sequence[Record]) -> dict[str, list[Record]]:
@@ -176,10 +182,7 @@ def run_warnings(report: RunReport) -> list[str]:
     """What makes a run's numbers untrustworthy: a model that served few or none of its cells (an unreachable
     endpoint, a prompt that breaks the answer format), a judge that produced nothing. `--strict` fails on these."""
     warnings = []
-    groups: dict[tuple[str | None, str], list[Record]] = {}
-    for record in report.records:
-        groups.setdefault((record.prompt, record.engine), []).append(record)
-    for (prompt, engine), records in groups.items():
+    for (prompt, engine), records in by_group(report.records).items():
         if engine in UNSERVED_ENGINES:
             continue
         served = [r for r in records if not r.metrics.fallback and not r.metrics.error]
