@@ -462,3 +462,9 @@ def test_the_acknowledgement_reads_the_reply_not_the_draft_and_a_time_frame_ackn
     water = "We've had no water since 6am yesterday. I called yesterday and still nothing. What is happening?"
     out = run("A crew will attend by 2pm today.", customer_name="Thandiwe", customer_message=water)
     assert "sorry you've had no water since 6am yesterday" in out.text
+
+
+def test_the_placeholder_for_an_alternative_follows_the_refusal_and_its_reason():
+    out = run("No. Company policy is 30 days.", customer_name="Ben")
+    text = out.text
+    assert text.index("not able to change this") < text.index("30 days") < text.index("[what you can offer instead]")

@@ -92,7 +92,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     message = context.customer_message or ""
     checks = _ToneCheck(context, learned)
     pieces: list[_Piece] = []
-    refused_at: int | None = None
+    refused_at: int | None = None  # the sentence whose bare refusal was replaced: the reply may need an alternative
     negative = {e.name for e in analysis.emotions} & {"sadness", "anger", "frustration"}
     pleasantry = re.compile("|".join(bank.pleasantries), re.I)
     given = _given(message, context, analysis)
@@ -130,7 +130,13 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     if refusal_without_way and not lex.next_step.search(body_text) and not _ALTERNATIVE.search(body_text):
         spec = bank.placeholders["alternative"]
         line = getattr(spec, register)
-        after = pieces[refused_at] if refused_at is not None else _last_kept(pieces)
+        # After the refusal and its reason (no, why, then what instead), within the refusal's own paragraph: in a
+        # reply that answers a quoted thread point by point, the next paragraph answers something else.
+        scope = pieces
+        if refused_at is not None:
+            where = layout.body[refused_at]  # pieces and body sentences run in step until the placeholder
+            scope = [p for p, s in zip(pieces, layout.body) if s.paragraph == where.paragraph and s.start >= where.start]
+        after = _last_kept(scope)
         if after is not None:
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
