@@ -1,8 +1,11 @@
 """Versioned prompt templates (`prompts/<family>/<version>.md`) and how a rewrite prompt is built.
 
-A template is markdown with front matter (id, description, changelog) and three sections, `# system`,
+A template is markdown with front matter (id, description, changelog, status) and three sections, `# system`,
 `# user` and `# repair`, holding `{{placeholders}}`. Customer-supplied text is fenced and labelled as
 data; fence markers inside that text are removed so it cannot close its own fence.
+
+A version whose front matter says `status: experimental` can be asked for by name (`--prompts rewrite/v2`, the
+API's `prompt`), but it is never the default: `latest` skips it until someone promotes it by removing the line.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ _SECTION = re.compile(r"^# (system|user|repair)[ \t]*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _FENCE = "~~~"
 _VERSION = re.compile(r"^[a-z0-9_-]+/v\d+$")
+EXPERIMENTAL = "experimental"
+_STATUSES = ("stable", EXPERIMENTAL)
 
 
 class PromptError(ValueError):
@@ -35,6 +40,7 @@ class Template:
     id: str
     description: str
     changelog: tuple[str, ...]
+    status: str  # "stable" or "experimental"
     system: str
     user: str
     repair: str
@@ -52,9 +58,10 @@ def versions(family: str = "rewrite", settings: Settings | None = None) -> list[
 
 
 def latest(family: str = "rewrite", settings: Settings | None = None) -> str:
-    found = versions(family, settings)
+    """The newest version that is not experimental: the default for `coach rewrite`, the API and `coach eval run`."""
+    found = [v for v in versions(family, settings) if load_template(v, settings).status != EXPERIMENTAL]
     if not found:
-        raise PromptError(f"no prompt versions of {family!r} in the prompts folder")
+        raise PromptError(f"no stable prompt versions of {family!r} in the prompts folder")
     return found[-1]
 
 
@@ -81,10 +88,14 @@ def _load(path: str, version: str) -> Template:
     missing = {"system", "user", "repair"} - sections.keys()
     if missing:
         raise PromptError(f"{file}: missing section(s) {', '.join(sorted(missing))}")
+    status = str(post.get("status", "stable"))
+    if status not in _STATUSES:
+        raise PromptError(f"{file}: status must be one of {', '.join(_STATUSES)}, got {status!r}")
     return Template(
         id=str(post.get("id", version)),
         description=str(post.get("description", "")),
         changelog=tuple(post.get("changelog") or ()),
+        status=status,
         system=sections["system"],
         user=sections["user"],
         repair=sections["repair"],

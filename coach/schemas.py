@@ -235,7 +235,7 @@ class RewriteRequest(BaseModel):
     tone: Tone = Tone.warm_professional
     constraints: Constraints = Field(default_factory=Constraints)
     engine: EngineChoice = EngineChoice.auto
-    prompt: str | None = Field(default=None, description='Prompt version, e.g. "rewrite/v1"; default: the newest.')
+    prompt: str | None = Field(default=None, description='Prompt version, e.g. "rewrite/v1"; default: the newest stable one.')
 
     @property
     def word_limit(self) -> int:

@@ -35,7 +35,7 @@ def _split(value: str | None) -> list[str]:
 
 @eval_app.command("run")
 def eval_run(
-    prompts: Annotated[str | None, typer.Option(help='Prompt versions, comma-separated, e.g. "rewrite/v1,rewrite/v2" (default: the newest).')] = None,
+    prompts: Annotated[str | None, typer.Option(help='Prompt versions, comma-separated, e.g. "rewrite/v1,rewrite/v2" (default: the newest stable one).')] = None,
     engines: Annotated[str | None, typer.Option(help="Engines, comma-separated: rules, scripted, llm:<model> (draft and rules always run).")] = None,
     cases: Annotated[str | None, typer.Option("--cases", help='Only cases with one of these tags, comma-separated, e.g. "hard,grief"; "injection-generated" adds the 240 generated injection cases.')] = None,
     case: Annotated[str | None, typer.Option("--case", help="Only these cases, by id, comma-separated.")] = None,

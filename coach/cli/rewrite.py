@@ -28,7 +28,7 @@ def rewrite_command(
     locale: LocaleOpt = None,
     context_file: ContextFileOpt = None,
     engine: Annotated[EngineChoice, typer.Option("--engine", help="rules, llm, or auto (the LLM when one is configured).")] = EngineChoice.auto,
-    prompt: Annotated[str | None, typer.Option("--prompt", help='Prompt version, e.g. "rewrite/v1"; default: the newest.')] = None,
+    prompt: Annotated[str | None, typer.Option("--prompt", help='Prompt version, e.g. "rewrite/v1"; default: the newest stable one.')] = None,
     tone: Annotated[Tone, typer.Option("--tone")] = Tone.warm_professional,
     max_words: Annotated[int | None, typer.Option("--max-words", min=5, help="Longest rewrite allowed.")] = None,
     keep: Annotated[list[str] | None, typer.Option("--keep", help="Wording that must survive verbatim; repeatable.")] = None,

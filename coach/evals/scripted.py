@@ -4,6 +4,9 @@ It reads the rewrite prompt the pipeline sends (CUSTOMER NAME, the fenced DRAFT,
 facts) and answers like a plausible but imperfect model:
 
 * it replaces the draft's greeting with "Hi <name>," and adds an apology when the customer sounds upset;
+  it does so because the system prompt asks it to, in words it recognises (`DIRECTIVES`), so a prompt
+  version that words its principles differently gets different answers: a v1-against-v2 eval shows a
+  real difference offline;
 * it leaves slang, blame and flat refusals in the body: verification catches the error-level ones,
   and on the repair call it deletes the phrases the violations quote;
 * about one draft in six (picked by a hash of the draft) it adds a refund the draft never offered
@@ -38,6 +41,13 @@ _UPSET = re.compile(
     re.IGNORECASE,
 )
 MODEL = "coach-scripted"
+# What the scripted model does when the system prompt says so (matched case-insensitively).
+DIRECTIVES = {
+    "greet": "greet the customer by name",
+    "acknowledge": "acknowledge the emotion",
+    "one_apology": "never add a second apology",  # rewrite/v2: no apology of its own when the draft already has one
+}
+_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.IGNORECASE)
 FLAWS = ("none", "none", "none", "invents-refund", "no-json", "drops-fact")
 
 
@@ -61,7 +71,9 @@ def respond(body: dict, flaw: str | None = None) -> str:
     repair = len(messages) > 2
     flaw = flaw or flaw_for(draft)
 
-    text = _rewrite(draft, None if name == "(unknown)" else name, message.group(1) if message else "")
+    system = str(messages[0].get("content") or "").casefold() if messages else ""
+    asked = {key for key, words in DIRECTIVES.items() if words in system}
+    text = _rewrite(draft, None if name == "(unknown)" else name, message.group(1) if message else "", asked)
     if repair:
         for phrase in _VIOLATION_MATCH.findall(str(messages[-1].get("content") or "")):
             text = _delete(text, phrase)
@@ -76,10 +88,13 @@ def respond(body: dict, flaw: str | None = None) -> str:
     return json.dumps({"rewrite": text, "changes": changes, "cites": ["use-the-name"]})
 
 
-def _rewrite(draft: str, name: str | None, customer_message: str) -> str:
+def _rewrite(draft: str, name: str | None, customer_message: str, asked: set[str]) -> str:
+    if "greet" not in asked:
+        return draft
     body = _GREETING.sub("", draft, count=1).strip()
     parts = [f"Hi {name}," if name else "Hello,"]
-    if customer_message and customer_message != "(none)" and _UPSET.search(customer_message):
+    upset = bool(customer_message and customer_message != "(none)" and _UPSET.search(customer_message))
+    if upset and "acknowledge" in asked and not ("one_apology" in asked and _APOLOGY.search(draft)):
         parts.append("I'm sorry for the trouble this has caused.")
     parts.append(body)
     return "\n\n".join(parts)
