@@ -267,3 +267,27 @@ def test_the_sendability_rubric_asks_send_edit_or_no_and_facts_apart_and_reports
     assert scores.agreement == round((2 / 3 + 1 + 1) / 3, 3)  # the verdicts split 2-1; the two yes/no answers agree
     assert [s.reason for s in scores.samples] == ["because send", "because edit", "because send"]
     assert scores.summary()["agreement"] == scores.agreement
+
+
+# --- the scripted judge: offline, graded by coach's own checks, noisy only above temperature 0 ----------------
+
+
+def test_the_scripted_judge_grades_with_coachs_checks_and_is_noisy_only_above_temperature_0(eval_settings):
+    target = case("a", "Hi Sarah, your order #48213 ships on 14 March.")
+    good, lost = "Hi Sarah, your order #48213 ships on 14 March. I'm sorry for the wait.", "Hi Sarah, your order ships soon."
+    judge = Judge("scripted", eval_settings, runs=8, prompt="judge/v2", temperature=0.7)
+    try:
+        assert str(judge.backend.chat.openai_api_base).startswith("http://127.0.0.1")  # its own stub, whatever the configured endpoint
+        kept, dropped = judge.score(target, good), judge.score(target, lost)
+    finally:
+        judge.close()
+    assert not kept.errors and len(kept.samples) == 8
+    assert {s.scores["facts_kept"] for s in kept.samples} == {5} and kept.mean["nothing_invented"] == 5.0
+    assert kept.variance["sendable"] > 0 and kept.agreement < 1  # its runs differ, as a model's at 0.7 would
+    assert {s.scores["sendable"] for s in dropped.samples} == {1} and dropped.mean["facts_kept"] == 1.0  # a lost fact: "no", every run
+    steady = Judge("scripted", eval_settings, runs=4, prompt="judge/v1", temperature=0.0)
+    try:
+        scores = steady.score(target, good)
+    finally:
+        steady.close()
+    assert all(v == 0.0 for v in scores.variance.values()) and scores.mean["faithful"] == 5.0 and scores.mean["personal"] == 4.0

@@ -46,7 +46,7 @@ def eval_run(
     out: Annotated[Path | None, typer.Option(help="Folder for results.json and report.html (default: <data_dir>/eval-runs/<time>).")] = None,
     results: Annotated[Path | None, typer.Option(help="Write the JSON here instead of <out>/results.json (e.g. evals/baseline.json).")] = None,
     slim: Annotated[bool, typer.Option(help="Leave the full pipeline results out of results.json (metrics and rewrites stay).", metavar="")] = False,
-    judge_model: Annotated[str | None, typer.Option(help="Grade every reply with this model on the configured endpoint.")] = None,
+    judge_model: Annotated[str | None, typer.Option(help='Grade every reply with this model on the configured endpoint ("scripted": coach\'s offline stand-in judge).')] = None,
     judge_runs: Annotated[int, typer.Option(min=1, max=20, help="Judge runs per reply, averaged.")] = 3,
     judge_prompt: Annotated[str, typer.Option(help="Judge rubric version.")] = "judge/v1",
     judge_temperature: Annotated[float, typer.Option(min=0.0, max=2.0, help="The judge's sampling temperature: above 0, so its runs differ and their spread is measured.")] = 0.7,
@@ -83,6 +83,8 @@ def eval_run(
         raise _fail(str(exc))
 
     if dry_run:
+        if judge:
+            judge.close()
         _print_estimate(selected, versions, specs, settings, repeat, judge_model, judge_runs, judge_prompt)
         return
 
@@ -92,12 +94,16 @@ def eval_run(
     progress = Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=False)  # fmt: skip
     task = progress.add_task("eval", total=None, last="")
-    with progress:
-        report = run_matrix(
-            selected, versions, specs, settings, concurrency=concurrency, use_cache=not no_cache, judge=judge, tag=cases, repeat=repeat,
-            on_start=lambda n: progress.update(task, total=n),
-            on_done=lambda r: progress.update(task, advance=1, last=f"{r.engine} {r.case}"),
-        )  # fmt: skip
+    try:
+        with progress:
+            report = run_matrix(
+                selected, versions, specs, settings, concurrency=concurrency, use_cache=not no_cache, judge=judge, tag=cases, repeat=repeat,
+                on_start=lambda n: progress.update(task, total=n),
+                on_done=lambda r: progress.update(task, advance=1, last=f"{r.engine} {r.case}"),
+            )  # fmt: skip
+    finally:
+        if judge:
+            judge.close()
 
     folder = out or settings.data_dir / "eval-runs" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     json_path = write_report(report, folder, slim=slim, path=results)

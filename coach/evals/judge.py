@@ -18,8 +18,9 @@ from statistics import fmean, pvariance
 from pydantic import BaseModel, Field
 
 from coach.config import Settings
-from coach.evals.cache import DiskCache, digest
+from coach.evals.cache import DiskCache, code_fingerprint, digest
 from coach.evals.cases import Case
+from coach.evals.scripted import JUDGE_MODEL, ScriptedJudge
 from coach.models.answer import first_json_object
 from coach.prompting import fence, load_template, render
 
@@ -113,7 +114,18 @@ class Judge:
         self.template = load_template(prompt, settings)
         self.cache = cache
         self.calls = 0
+        self._stub = None
+        if model == JUDGE_MODEL:  # the scripted judge, on an in-process OpenAI-compatible stub: offline and free
+            from coach.testing.openai_stub import OpenAIStub
+
+            self._stub = OpenAIStub(default=ScriptedJudge(), models=[JUDGE_MODEL], record=False).start()
+            settings = settings.model_copy(update={"openai_base_url": self._stub.base_url, "openai_api_key": "scripted", "model_retries": 0})
         self.backend = backend_for(model, settings, temperature=temperature)
+
+    def close(self) -> None:
+        if self._stub is not None:
+            self._stub.stop()
+            self._stub = None
 
     def messages(self, case: Case, reply: str) -> list[dict[str, str]]:
         ctx = case.context
@@ -133,7 +145,8 @@ class Judge:
     def score(self, case: Case, reply: str) -> JudgeScores:
         messages = self.messages(case, reply)
         base = {"kind": "judge", "model": self.model, "temperature": self.temperature, "messages": messages,
-                "template": [self.template.system, self.template.user, self.template.repair]}  # fmt: skip
+                "template": [self.template.system, self.template.user, self.template.repair],
+                **({"code": code_fingerprint()} if self._stub else {})}  # fmt: skip
         result = JudgeScores(model=self.model, prompt=self.prompt, runs=self.runs)
         for index in range(self.runs):
             key = digest({**base, "run": index})

@@ -158,3 +158,69 @@ class RandomResponder:
                 self.current[draft] = FLAWS[random.Random(digest).randrange(len(FLAWS))]
             flaw = self.current.get(draft, "none")
         return respond(body, flaw=flaw)
+
+
+# --- the scripted judge ---------------------------------------------------------------------------------------
+
+JUDGE_MODEL = "scripted"  # `--judge-model scripted`: this judge, on an in-process stub, offline and free
+_REPLY = re.compile(r"^~~~ REPLY\n(.*?)\n~~~[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+class ScriptedJudge:
+    """A stand-in judge for offline runs: it grades a reply with coach's own checks (those of the sendability
+    proxy: facts, inventions, fragments, placeholders, plus the familiarity findings and the name), and it is
+    noisy the way a model at a temperature above 0 is: each repeat of the same question (seeded by the
+    question and how often it was asked) may move one score by one step, so variance and agreement are real
+    numbers. It answers both rubrics: judge/v1's four criteria, and judge/v2's verdict."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.asked: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, body: dict) -> str:
+        messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+        prompt = "\n".join(str(m.get("content") or "") for m in messages[:2])
+        draft, reply = _DRAFT.search(prompt), _REPLY.search(prompt)
+        if not draft or not reply:
+            return "I can only grade a REPLY against its DRAFT."
+        key = hashlib.sha256(prompt.encode()).hexdigest()
+        with self.lock:
+            n = self.asked.get(key, 0)
+            self.asked[key] = n + 1
+        noisy = float(body.get("temperature") or 0) > 0
+        jitter = random.Random(f"{self.seed}:{n}:{key}").choice((-1, 0, 0, 0, 1)) if noisy else 0
+        m = self._metrics(prompt, draft.group(1).strip(), reply.group(1).strip())
+        faithful = m.facts_preserved and not m.invented
+        whole = not m.fragments_made and not m.placeholders
+        if '"verdict"' in prompt:  # judge/v2: the sendability rubric
+            level = 0 if not faithful else 2 if whole and not m.familiarity_findings else 1
+            level = max(0, min(2, level + jitter)) if faithful else 0
+            verdict = ("no", "edit", "send")[level]
+            reason = {"no": "it loses or invents a fact", "edit": "it needs a small edit first", "send": "it reads well and keeps every fact"}[verdict]
+            return json.dumps({"verdict": verdict, "facts_kept": m.facts_preserved, "invented": bool(m.invented), "reason": reason})
+        scores = {
+            "personal": 4 if m.name_used else 2,
+            "respectful": 5 - min(3, m.familiarity_findings) - (0 if whole else 1),
+            "not_over_familiar": 5 - min(3, m.familiarity_findings),
+            "faithful": 5 if faithful else 1,
+        }
+        if jitter:
+            criterion = ("personal", "respectful", "not_over_familiar")[n % 3]
+            scores[criterion] = max(1, min(5, scores[criterion] + jitter))
+        return json.dumps({**scores, "reason": "graded by coach's own checks (the scripted judge)"})
+
+    @staticmethod
+    def _metrics(prompt: str, draft: str, reply: str):
+        from coach.evals.cases import Case
+        from coach.evals.metrics import score_case
+
+        name = _NAME.search(prompt)
+        customer = name.group(1).strip() if name and name.group(1).strip() != "(unknown)" else None
+        message = _MESSAGE.search(prompt)
+        case = Case.model_validate({
+            "id": "judged", "title": "judged", "tags": ["facts-only"], "draft": draft,
+            "context": {"customer_name": customer, "customer_message": message.group(1) if message and message.group(1) != "(none)" else None},
+            "expect": {"use_name": bool(customer)},
+        })  # fmt: skip
+        return score_case(case, reply, engine="judged")
