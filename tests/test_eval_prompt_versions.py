@@ -109,6 +109,9 @@ def test_v1_against_v2_in_one_run_lists_exactly_the_cases_that_flipped(v1_v2_run
     assert out.exit_code == 0, out.output
     assert f"flipped: {len(flipped)} case(s)" in out.output and all(case in out.output for case in flipped)
     assert "I'm sorry for the trouble this has caused." in out.output  # the v1 apology v2 no longer stacks, in the diff
+    # The same change against the committed CI baseline (rewrite/v1 on every case): the same flips, on the cases both share.
+    baseline = RunReport.model_validate_json((PROJECT_ROOT / "evals" / "baseline.json").read_text())
+    assert sorted(c.case for c in compare_groups(baseline, "scripted@rewrite/v1", "scripted@rewrite/v2", other=report).flips) == flipped
 
 
 def test_the_v1_v2_compare_view_shows_exactly_the_flips_in_chromium(v1_v2_run, tmp_path, browser):
