@@ -281,14 +281,14 @@ def test_the_readme_example_says_no_plainly_and_leaves_the_offer_to_the_agent():
 
 def test_jargon_gets_its_plain_word_from_the_lexicon_and_facts_stay():
     out = run("The ETA for order 5512 is Friday, which is within our SLA.", customer_name="Tom")
-    assert "expected arrival" in out.text and "agreed time" in out.text
+    assert "expected time" in out.text and "agreed time" in out.text
     assert "ETA" not in out.text and "SLA" not in out.text and "5512" in out.text
     assert any("plain words" in c.reason.lower() for c in out.changes)
 
 
 def test_a_plain_word_after_an_emoji_starts_its_sentence_with_a_capital():
     out = run("The servers are down today 🙄 ETA is 30 mins.", customer_name="Haruto")
-    assert "Expected arrival is 30 mins" in out.text
+    assert "Expected time is 30 mins" in out.text
     assert_no_new_fragments("The servers are down today 🙄 ETA is 30 mins.", out.text)
 
 
@@ -433,12 +433,21 @@ def test_a_history_gist_stops_at_the_notes_own_label_and_never_inside_a_time():
     assert _gist("Delay Repay claim DR-77410 submitted: cancelled 07:45 service from Leeds, awaiting review.") == "Delay Repay claim DR-77410 submitted"
 
 
-def test_an_edit_the_fact_guard_reads_as_a_new_fact_gives_way_and_the_rest_of_the_reply_stands():
+def test_text_speak_for_a_day_is_spelled_out_and_the_fact_guard_reads_it_as_the_same_date():
     draft = "heyyy no worries!! ur slot is 7am-11am tmrw (Wed 9 Apr) 👍👍 driver will txt u 30 mins b4. lmk if any probs x"
     result = rewrite(draft, customer_name="Hannah Lee")
-    assert result.engine == "rules" and result.rewrite != draft  # not the whole edit thrown away
-    assert "tmrw (Wed 9 Apr)." in result.rewrite and "tomorrow" not in result.rewrite
-    assert "Driver will text you 30 mins before." in result.rewrite and "👍" not in result.rewrite
+    assert result.engine == "rules" and not result.facts.missing and not result.facts.added
+    assert "Your slot is 7am-11am tomorrow (Wed 9 Apr)." in result.rewrite and "tmrw" not in result.rewrite
+    assert "Driver will text you 30 mins before. Let me know if there are any problems." in result.rewrite and "👍" not in result.rewrite
+
+
+def test_an_edit_the_fact_guard_reads_as_a_new_fact_gives_way_and_the_rest_of_the_reply_stands():
+    from coach.editor.sentences import Outcome, guarded
+    from coach.editor.phrasebank import load_bank
+
+    # An edit that turns "Wed 9 Apr" into another date is refused; the safe word fixes of the sentence stand.
+    outcome = guarded("ur slot is Wed 9 Apr.", Outcome("replace", "Your slot is Thu 10 Apr."), load_bank(), "neutral")
+    assert outcome.action == "normalise" and outcome.text == "Your slot is Wed 9 Apr."
 
 
 def test_a_short_verbless_aside_goes_but_a_link_or_a_menu_path_stays():
@@ -468,3 +477,39 @@ def test_the_placeholder_for_an_alternative_follows_the_refusal_and_its_reason()
     out = run("No. Company policy is 30 days.", customer_name="Ben")
     text = out.text
     assert text.index("not able to change this") < text.index("30 days") < text.index("[what you can offer instead]")
+
+
+# --- shrugs, bare exclamations and cheer after a loss -------------------------------------------------------
+
+
+@pytest.mark.parametrize("shrug", ["It is what it is unfortunately.", "These things happen with couriers.", "That's just how it works."])
+def test_a_shrug_goes_and_is_not_turned_into_a_refusal_with_a_placeholder(shrug):
+    out = run(f"There's an outage in your area, incident INC-40721. {shrug} Restart your modem once it's back.", customer_name="Liam")
+    assert shrug.split()[0] not in out.text.replace("There's", "") and "INC-40721" in out.text
+    assert not out.placeholders and "not able to change" not in out.text
+
+
+def test_a_bare_sorry_gets_its_subject_and_no_space_before_its_full_stop():
+    out = run("hiya hun!! omg so sorry 😭😭 ur card was used online on 3 Jan for £40 — if that wasnt u lmk n we'll open a case xx", customer_name="Jade",
+              customer_message="heyy my gift card GC-7781-2209 says £0 but i never used it?? pls help x", channel="social")  # fmt: skip
+    assert "I'm so sorry." in out.text or "I'm sorry." in out.text
+    assert " ." not in out.text and "let me know and we'll open a case" in out.text and "£40" in out.text
+
+
+def test_cheer_after_a_loss_goes_but_the_instructions_and_facts_stay():
+    message = "My husband passed away last month and I need to cancel his account."
+    out = run("Hi there! 😊 Great news, cancelling is super easy! Just reply with the email on the account. Sure thing! The last charge of £15.99 on 3 May won't be repeated.",
+              customer_name="Joan Ellery", customer_message=message)  # fmt: skip
+    assert "Great news" not in out.text and "super easy" not in out.text and "Sure thing" not in out.text
+    assert "Cancelling is simple." in out.text and "£15.99 on 3 May" in out.text and "Just reply with the email" in out.text
+
+
+def test_cheer_stays_when_the_customer_is_not_grieving():
+    out = run("Great news, cancelling is super easy! Just reply with the email on the account.", customer_name="Joan",
+              customer_message="How do I cancel? Thanks!")  # fmt: skip
+    assert "Great news, cancelling is super easy!" in out.text
+
+
+def test_a_greeting_with_two_exclamation_marks_leaves_no_stray_mark():
+    out = run("Hi Halina!! Changing the account holder takes 14 days.", customer_name="Halina Kowalczyk")
+    assert "!" not in out.text and "Changing the account holder takes 14 days." in out.text

@@ -317,6 +317,15 @@ def _relative_date(m: re.Match[str], text: str, locale: str):
     return "date", "rel:" + " ".join(m.group().lower().split())
 
 
+# Text-speak for a day is the same date as the word spelled out: "tmrw" kept as "tomorrow" is kept.
+_TEXT_SPEAK_DAYS = {"tmrw": "tomorrow", "tmrrw": "tomorrow", "tmw": "tomorrow", "tmr": "tomorrow", "2moro": "tomorrow",
+                    "2morrow": "tomorrow", "2mrw": "tomorrow", "tonite": "tonight", "2nite": "tonight"}  # fmt: skip
+
+
+def _text_speak_day(m: re.Match[str], text: str, locale: str):
+    return "date", "rel:" + _TEXT_SPEAK_DAYS[m.group()]
+
+
 def _clock_time(m: re.Match[str], text: str, locale: str):
     hour, minute = int(m.group("h")), int(m.group("min") or 0)
     if m.group("ampm"):
@@ -480,6 +489,8 @@ _PATTERNS: list[_FactPattern] = [
     ), _duration, 8, anchor="unit", on_lowered=True),
     _FactPattern(_pattern(rf"[tne](?:oday|omorrow|onight|his\s+(?:morning|afternoon|evening|week|weekend)|ext\s+(?:week|month|{_WEEKDAY_NAMES})|nd\s+of\s+(?:the\s+)?(?:day|week|month))\b", 0), _at_word_start(_relative_date), 9,
                  gate=("today", "tomorrow", "tonight", "this ", "next ", "end of"), on_lowered=True),
+    _FactPattern(_pattern(r"\b(?:tmrw|tmrrw|tmw|tmr|2moro|2morrow|2mrw|tonite|2nite)\b", 0), _text_speak_day, 9,
+                 gate=("tm", "2m", "2n", "tonite"), on_lowered=True),
     _FactPattern(_pattern(rf"\b(?P<wd>{_WEEKDAY_NAMES})s?\b", 0), _weekday, 10, anchor="day", on_lowered=True),
     # "Tues", "Thurs", "Fri"; "Mon", "Wed", "Sat" and "Sun" (also words) only capitalised, before a date or a time
     _FactPattern(_pattern(r"[MTWFSmtwfs](?:on|ues?|eds?|hu(?:rs?)?|ri|at|un)\b", 0), _at_word_start(_weekday_abbreviation), 10),

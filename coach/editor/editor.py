@@ -27,7 +27,7 @@ from coach.editor.layout import Layout, Sentence, read_layout
 from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
-from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p
+from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p, without_cheer
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
 ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
@@ -107,6 +107,10 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
+        if outcome.action in ("keep", "normalise", "replace") and outcome.text and "sadness" in negative:
+            calmer = without_cheer(outcome.text, facts)
+            if calmer:
+                outcome = Outcome("replace", calmer, "Left out the cheer: it jars after what the customer is going through.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise"):
             asked = _asks_again(outcome.text, given)
             if asked:

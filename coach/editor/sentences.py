@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from coach.analysis import compare_facts
+from coach.analysis import compare_facts, extract_facts
 from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.risk import RISK_CATEGORIES
@@ -54,6 +54,15 @@ _BARE_REFUSAL = re.compile(
     r"^(?:no|nope|rules are rules|policy is policy|computer says no|it is what it is|that'?s (?:just )?(?:how it is|the policy|the rule)|"
     r"no exceptions?|(?:there'?s )?nothing (?:else |more )?(?:i|we) can do(?:\s+[\w']+){0,4}|(?:(?:i|we) )?can'?t do anything(?: more| else)?(?: about it)?|"
     r"(?:my|our) hands are tied)(?:,?\s*(?:unfortunately|i'?m afraid|sorry|i'?m sorry|from here|at this point))?\s*[.!]*$",
+    re.I,
+)
+# A shrug answers nothing and refuses nothing: "It is what it is." It goes; it is not a refusal to soften.
+_SHRUG = re.compile(
+    r"^(?:(?:well|but|so|sadly|unfortunately|honestly),?\s+)?(?:it is what it is|it'?s just one of those things|"
+    r"(?:these|such) things (?:happen|do happen)(?: sometimes)?(?: with (?:\w+\s*){1,2})?|(?:stuff|delays|mistakes) happen|"
+    r"that'?s (?:just )?(?:how it is|the way it is|life|how it goes|how (?:it|things|this|\w+) works?)|"
+    r"that is (?:just )?(?:how it is|the way it is|how (?:it|things|\w+) works?))"
+    r"(?:,?\s*(?:unfortunately|i'?m afraid|sadly|i guess|i suppose))?\s*[.!]*$",
     re.I,
 )
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:—–]\s*(?:(?:so|and|but|which|because|as)\s+)?|\s+(?:so|because|but)\s+)")
@@ -165,6 +174,9 @@ def decide(
     boiler = _boilerplate(sentence, findings)
     if boiler and not facts:  # "... with today?" keeps its line: "today" is a fact the guard holds the reply to
         return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
+    if not facts and _SHRUG.match(sentence.strip()):
+        return Outcome("drop", "", "Removed a shrug: it tells the customer nothing and sounds as if we don't care.", ["anticipate-next-need"],
+                       fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
     if not harmful and not facts and _BARE_REFUSAL.match(sentence.strip()):
         line = pick(bank.refusal[register], seed, sentence)
         return Outcome("replace", line, "A bare refusal says no without a reason or a way forward.", ["no-flat-no"], refusal=True)
@@ -231,6 +243,9 @@ def decide(
         kept = _without_the_clause_the_model_doubts(base, facts, bank, formal, clean, harmful)
         if kept is not None:
             return Outcome("replace", kept, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites)
+    if not facts and (_empty_exclamation(without_emoji(sentence)) or _bare_exclamation(without_emoji(sentence))):  # "Sure thing!", "Exciting!" where they jar
+        return Outcome("drop", "", f"Removed: {why}; the exclamation held nothing the customer needs.", cites,
+                       fallback=base if _well_formed(base) else sentence)  # fmt: skip
     if not facts and _droppable(sentence, harmful):
         prying = kind == "question" and any(f.category in ("overreach", "therapy") for f in harmful)
         if kind in ("refusal", "question") and not _blames(harmful) and not prying:
@@ -270,7 +285,33 @@ def _empty_exclamation(sentence: str) -> bool:
     good wishes."""
     text = sentence.strip()
     short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
-    return short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement" and not re.search(r"\d|[/>@]|\w\.\w", text)  # a number, a link or a menu path is content
+    return (short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
+            and not re.search(r"\d|[/>@]|\w\.\w", text)  # a number, a link or a menu path is content
+            and not re.search(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", text, re.I))  # "omg so sorry 😭": an apology to put right  # fmt: skip
+
+
+_CHEER_LEAD = re.compile(r"^(?:great|good|fantastic|brilliant|exciting|awesome|amazing) news\s*[,!:.–—-]*\s*(?=\w)", re.I)
+_CHEER_WORDS = [(re.compile(r"\b(?:super|really|so|dead) (?:easy|simple)\b", re.I), "simple"),
+                (re.compile(r"\b(?:super|really|so) (?:quick|fast)\b", re.I), "quick")]  # fmt: skip
+
+
+def without_cheer(sentence: str, facts: list[Fact]) -> str | None:
+    """The sentence without its cheerful lead-in ("Great news, ...") or cheery words ("super easy"), for a customer
+    who is grieving; None when it has none, or the plain version would not stand as a sentence."""
+    text = _CHEER_LEAD.sub("", sentence.strip())
+    for pattern, plain in _CHEER_WORDS:
+        text = pattern.sub(plain, text)
+    if text == sentence.strip():
+        return None
+    text = capitalise(re.sub(r"!+$", ".", text))
+    return text if _well_formed(text) and _same_facts(sentence, text, facts) else None
+
+
+def _bare_exclamation(sentence: str) -> bool:
+    """ "Sure thing!", "Exciting!", "Ta-ra!": three words at most, ending in "!", no number, not thanks or an apology."""
+    text = sentence.strip()
+    return (text.endswith("!") and len(text.split()) <= 3 and not _WARM.match(text) and role(text, []) != "acknowledgement"
+            and not re.search(r"\d|\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", text, re.I))  # fmt: skip
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
@@ -336,7 +377,13 @@ def _guard_agrees(before: str, after: str) -> bool:
 
 
 def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:
-    return all(f.value in after for f in facts if f.value in before)
+    """Every fact of `before` is in `after` as written, or, said another way, still reads as the same fact to the
+    guard ("tmrw" spelled "tomorrow")."""
+    moved = [f for f in facts if f.value in before and f.value not in after]
+    if not moved:
+        return True
+    normals = {g.normal for g in extract_facts(after)}
+    return all(f.normal in normals for f in moved)
 
 
 def _swap(sentence: str, findings: list[Finding]) -> str | None:

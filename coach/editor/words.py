@@ -22,6 +22,10 @@ _LABEL_LINE = re.compile(
 # "ur still having" is "you're", not "your" ("ur order" is): before a word that follows "you are".
 _UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set)\b)", re.I)
 # "hope your mum is ok": the agent is the one who hopes.
+# "so sorry", "really sorry": an apology with its subject dropped.
+_BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*$", re.I)
+# "if that wasn't you let me know n we'll open a case": "n" between two lower-case words is "and".
+_TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
 _DROPPED_HOPE = re.compile(r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b)", re.I)
 # "should be there by Friday": the thing being delivered or fixed is the one that should.
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
@@ -98,6 +102,9 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text = _DROPPED_HOPE.sub("I hope ", text)
     text = _DROPPED_IT.sub(lambda m: "It " + m.group(1).lower() + " ", text)
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
+    text = _BARE_SORRY.sub("I'm sorry", text)  # "so sorry!!" -> "I'm sorry": the intensifier reads as gushing
+    text = _TEXT_AND.sub(" and ", text)
+    text = re.sub(r"(?<=\w)\s+([.,!?;:])(?=\s|$)", r"\1", text)  # "sorry ." once an emoji has gone
     if formal:
         text = _formal(text, patterns)
     if re.search(r"[\w)]$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
