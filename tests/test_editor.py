@@ -513,3 +513,20 @@ def test_cheer_stays_when_the_customer_is_not_grieving():
 def test_a_greeting_with_two_exclamation_marks_leaves_no_stray_mark():
     out = run("Hi Halina!! Changing the account holder takes 14 days.", customer_name="Halina Kowalczyk")
     assert "!" not in out.text and "Changing the account holder takes 14 days." in out.text
+
+
+# --- history in fewer words, and contacts the customer names in the first person -----------------------------
+
+
+def test_a_tight_reply_names_the_earlier_report_in_its_shortest_form_rather_than_not_at_all():
+    draft = "Mould is caused by condensation. Contractor DampPro will inspect on 14 May between 10am and 2pm. Ref MNT-4471."
+    history = [{"date": "2026-03-28", "note": "Tenant reported black mould in bedroom, flat 4B, 19 Canal Street; contractor to inspect."}]
+    out = run(draft, customer_name="Magdalena", customer_message="It's six weeks since I reported the mould. I've chased you twice already.", history=history)
+    assert "I can see you reported this on 28 March." in out.text and "Canal Street" not in out.text
+
+
+def test_a_customer_who_says_i_called_refers_back_and_a_subjectless_note_reads_as_what_they_did():
+    history = [{"date": "2026-05-12", "note": "Reported total loss of internet at 06:20; told engineers were investigating a local fault."}]
+    out = run("There's an outage in your area, incident INC-40721. Restore is expected at 2pm today.", customer_name="Liam",
+              customer_message="I called at 6 this morning and it's still down.", history=history)  # fmt: skip
+    assert "I can see that on 12 May you reported total loss of internet at 06:20." in out.text

@@ -24,7 +24,9 @@ from coach.analysis.fluency import is_base_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
-from coach.editor.opening import acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history
+from coach.editor.opening import (
+    acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history, short_history_line,
+)
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p, without_cheer
@@ -145,7 +147,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
     # what the reply will say, not what the draft said: an apology the edit dropped (an emoji flood) no longer counts
-    opening = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text), checks)
+    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text), checks)
     greeting = _greeting(request, layout, bank, register)
     signoff = _signoff(layout, draft, bank, register, negative, pleasantry)
     # The additions stay in proportion to the draft and within the request's word limit; the first ones
@@ -157,6 +159,12 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register)
         if added <= budget and len(result.text.split()) <= request.word_limit:
             return result
+        if shorter:  # first say the same in fewer words; then let the last line go
+            index = min(shorter)
+            line = shorter.pop(index)
+            if index < len(opening):
+                opening = [*opening[:index], line, *opening[index + 1 :]]
+            continue
         opening = opening[:-1]
     return _compose(draft, layout, greeting, opening, pieces, signoff, register)
 
@@ -301,10 +309,16 @@ def _only_request(sentence: str) -> bool:
 # --- opening, greeting, sign-off ------------------------------------------------------------------------------
 
 
+_HISTORY_REASON = "Named the earlier contact so the customer need not explain it again."
+
+
 def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: Bank, register: str, seed: int, body: str,
-             clean: _ToneCheck) -> list[Change]:  # fmt: skip
+             clean: _ToneCheck) -> tuple[list[Change], dict[int, Change]]:  # fmt: skip
+    """The lines added before the body (acknowledgement, history, a detail), and for some of them a shorter way to
+    say the same, by index, for a reply with little room."""
     context = request.context
     lines: list[Change] = []
+    shorter: dict[int, Change] = {}
     ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed, clean.line)
     if ack:
         lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
@@ -316,12 +330,16 @@ def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: 
 
     line = next((line for line in history_lines() if line and clean.line(line)), None)
     if line:
-        lines.append(Change(kind="added", after=line, reason="Named the earlier contact so the customer need not explain it again.", cites=["reference-history"]))
+        lines.append(Change(kind="added", after=line, reason=_HISTORY_REASON, cites=["reference-history"]))
+        short = next((s for s in (short_history_line(item, request.draft, context, bank, register, seed) for item in relevant)
+                      if s and len(s.split()) < len(line.split()) and clean.line(s)), None)  # fmt: skip
+        if short:
+            shorter[len(lines) - 1] = Change(kind="added", after=short, reason=_HISTORY_REASON, cites=["reference-history"])
     detail = detail_line(context.customer_message or "", request.draft, bank, register, seed)
     if detail and clean.line(detail) and not (analysis.emotions and detail.startswith("Congratulations") and
                                              {e.name for e in analysis.emotions} & {"anger", "frustration", "sadness"}):  # fmt: skip
         lines.append(Change(kind="added", after=detail, reason="Named a detail the customer gave us, so they know it was read.", cites=["genuine-interest"]))
-    return lines
+    return lines, shorter
 
 
 @dataclass

@@ -320,12 +320,34 @@ def _gist(note: str) -> str | None:
     if len(first.split()) < 2 or re.search(r"[\[\]{}<>]", first) or first.count("(") != first.count(")"):
         return None
     first = _ROLE_NOUN.sub("you ", first, count=1)
+    first = _CUSTOMER_VERB_FIRST.sub(lambda m: "you " + m.group(1).lower(), first, count=1)  # "Reported loss of ..." -> "you reported loss of ..."
     first = _PASSIVE.sub(lambda m: f"your {m.group('thing').lower()}{m.group('ref') or ''} was {m.group('done')}", first, count=1)
     if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
         first = first[0].lower() + first[1:]
     if _THIN.match(first):
         return None  # "customer called": says nothing the reply can use
     return first
+
+
+# A note that starts with what the customer did, its subject left out.
+_CUSTOMER_VERB_FIRST = re.compile(r"^(Reported|Called|Emailed|Chased|Rang|Phoned|Complained|Queried|Disputed|Asked|Wrote)\b(?=\s+\w)")
+# The customer's own verbs in a gist, and what each takes in the shortest line: "you reported this", "you called us".
+_SHORT_DID = {"reported": "reported this", "raised": "raised this", "disputed": "disputed this", "queried": "queried this",
+              "complained": "complained about this", "asked": "asked us about this", "called": "called us", "rang": "rang us",
+              "phoned": "phoned us", "emailed": "emailed us", "wrote": "wrote to us", "chased": "chased this",
+              "contacted": "contacted us", "sent": "sent this", "supplied": "sent this"}  # fmt: skip
+
+
+def short_history_line(item: PastInteraction, draft: str, context: Context, bank: Bank, register: str, seed: int) -> str | None:
+    """The shortest line naming a contact the customer made ("I can see you reported this on 28 March"), for a reply
+    with little room; None when the note does not say what the customer did, or the draft already names it."""
+    if not item.date or context.channel.value == "social" or _mentions(draft, item, context) or _INSTRUCTION.search(item.note):
+        return None
+    gist = _gist(item.note)
+    verb = re.match(r"^you (\w+)\b", gist or "")
+    if not verb or verb.group(1).lower() not in _SHORT_DID:
+        return None
+    return pick(bank.contacted_short[register], seed).format(did=_SHORT_DID[verb.group(1).lower()], date=_date(item.date, context.locale, bank))
 
 
 _ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b)")
