@@ -159,13 +159,11 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register)
         if added <= budget and len(result.text.split()) <= request.word_limit:
             return result
-        if shorter:  # first say the same in fewer words; then let the last line go
-            index = min(shorter)
-            line = shorter.pop(index)
-            if index < len(opening):
-                opening = [*opening[:index], line, *opening[index + 1 :]]
+        last = len(opening) - 1
+        if last in shorter:  # the last line left has a shorter form: say it in fewer words before letting it go
+            opening = [*opening[:last], shorter.pop(last)]
             continue
-        opening = opening[:-1]
+        opening = opening[:-1]  # the later lines go first (a detail before history, history before the acknowledgement)
     return _compose(draft, layout, greeting, opening, pieces, signoff, register)
 
 
