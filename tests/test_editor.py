@@ -530,3 +530,29 @@ def test_a_customer_who_says_i_called_refers_back_and_a_subjectless_note_reads_a
     out = run("There's an outage in your area, incident INC-40721. Restore is expected at 2pm today.", customer_name="Liam",
               customer_message="I called at 6 this morning and it's still down.", history=history)  # fmt: skip
     assert "I can see that on 12 May you reported total loss of internet at 06:20." in out.text
+
+
+# --- round-5 review findings (set E): each a regression test ----------------------------------------------------
+
+
+def test_a_laptop_that_died_gets_no_condolences():
+    out = run("Licence keys can't be transferred once the activation limit is reached. Key LX-4490-ZK has used both activations.",
+              customer_name="Daniel", customer_message="My old laptop died so I'm moving to a new one, and your server says I've used both activations. I need this working.")  # fmt: skip
+    assert "loss" not in out.text and "sorry to hear about" not in out.text and "move goes smoothly" not in out.text
+
+
+def test_an_acknowledgement_never_quotes_a_clause_without_a_verb():
+    out = run("Before we can do anything we need a damage report with photos.", customer_name="Thandiwe",
+              customer_message="Your team dropped my late mother's wardrobe while carrying it up the stairs on Saturday and the door has split.")  # fmt: skip
+    assert "sorry your late mother's wardrobe" not in out.text and "wardrobe." not in out.text.split("\n\n")[1][:60]
+
+
+def test_planning_for_two_years_is_not_loyalty_and_an_anniversary_keeps_its_name():
+    out = run("Date changes within 6 months of the event aren't possible under the booking terms.", customer_name="Chloe",
+              customer_message="We need to move our wedding. We've been planning this for two years. Please help.")  # fmt: skip
+    assert "customer for two years" not in out.text and "with us for two years" not in out.text
+    from coach.editor.opening import detail_line
+    from coach.editor.phrasebank import load_bank
+
+    line = detail_line("We arrived for our 25th wedding anniversary and the room wasn't ready.", "Your room is ready now.", load_bank(), "neutral", 0)
+    assert line is not None and "25th wedding anniversary" in line

@@ -77,6 +77,10 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
     return None
 
 
+# "died" and "death" are grief only when a person or a pet died ("my old laptop died" is not a loss to condole).
+_LOSS = re.compile(r"passed away|funeral|bereave|grieving|\blost my\b|\b(?:dog|cat|pet|puppy|kitten|horse)\b", re.I)
+
+
 def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
     names = {e.name for e in emotions}
     for key, item in bank.situations.items():
@@ -84,6 +88,8 @@ def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
             continue
         pattern = bank.cue_pattern(key)
         if pattern is not None and pattern.search(message):
+            if key == "grief" and not (_LOSS.search(message) or _RELATION.search(message)):
+                continue
             return key
     return "general" if names & NEGATIVE else None
 
@@ -161,7 +167,13 @@ _CLAUSE_START = re.compile(
     r"we've|we’ve|we have|we had|we still|we paid|we ordered|we were)\b",
     re.I,
 )
-_CLAUSE_END = re.compile(r",(?=\s)|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|if|then|plus|also)\s", re.I)
+_CLAUSE_END = re.compile(r",(?=\s)|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
+# A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
+_FINITE = re.compile(
+    r"\b(?:\w{2,}ed|is|are|was|were|has|have|had|does|did|do|keeps?|kept|went|came|got|broke|left|took|sent|said|told|"
+    r"arrived|stopped|isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|doesn't|don't|won't|can't|cannot|it['’]s|that['’]s|there['’]s|he['’]s|she['’]s)\b|['’](?:ve|re|d)\b",
+    re.I,
+)
 _NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|thing|reason|point)\b", re.I)
 _WENT_WRONG = re.compile(
     r"\b(?:still|again|not|never|no|n't|n’t|late|delayed|wrong|missing|broken|damaged|cracked|faulty|cancelled|lost|"
@@ -193,6 +205,8 @@ def customer_clause(message: str, bank: Bank) -> str | None:
             clause = sentence[start.start() : end.start() if end else len(sentence)].strip()
             words = clause.split()
             if not 3 <= len(words) <= MAX_SAID_WORDS or _COMPANY.search(clause) or not _WENT_WRONG.search(clause):
+                continue
+            if not _FINITE.search(clause):
                 continue
             if _NOT_A_SUBJECT.match(clause) or clause.count("(") != clause.count(")"):
                 continue
