@@ -556,3 +556,9 @@ def test_planning_for_two_years_is_not_loyalty_and_an_anniversary_keeps_its_name
 
     line = detail_line("We arrived for our 25th wedding anniversary and the room wasn't ready.", "Your room is ready now.", load_bank(), "neutral", 0)
     assert line is not None and "25th wedding anniversary" in line
+
+
+def test_a_bare_apology_gives_way_to_an_acknowledgement_that_names_what_happened():
+    out = run("Oh nooo 😱😱 so sorry!!! We've refunded £12.75 for the missing items on order GD-3394.", customer_name="Kofi", channel="chat",
+              customer_message="Half my shop missing AGAIN. No milk, no nappies, and I've got a two-week-old. Second week in a row. Not happy.")  # fmt: skip
+    assert "I'm sorry." not in out.text and "again" in out.text and "£12.75" in out.text and "GD-3394" in out.text

@@ -30,6 +30,7 @@ from coach.editor.opening import (
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p, without_cheer
+from coach.editor.words import BARE_APOLOGY
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
 ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
@@ -147,7 +148,13 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
     # what the reply will say, not what the draft said: an apology the edit dropped (an emoji flood) no longer counts
-    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text), checks)
+    # A bare "I'm sorry." names nothing: it gives way to an acknowledgement that says what the customer went through.
+    bare = [p for p in pieces if p.text == BARE_APOLOGY and p.change is not None]
+    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text and p not in bare), checks)
+    if bare and any("acknowledge-emotion" in c.cites for c in opening):
+        for piece in bare:
+            piece.text = ""
+            piece.change = piece.change.model_copy(update={"kind": "removed", "after": "", "reason": "A bare apology gave way to one that names what happened."})
     greeting = _greeting(request, layout, bank, register)
     signoff = _signoff(layout, draft, bank, register, negative, pleasantry)
     # The additions stay in proportion to the draft and within the request's word limit; the first ones

@@ -23,6 +23,7 @@ _LABEL_LINE = re.compile(
 _UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set)\b)", re.I)
 # "hope your mum is ok": the agent is the one who hopes.
 # "so sorry", "really sorry": an apology with its subject dropped.
+BARE_APOLOGY = "I'm sorry."  # what a bare "so sorry!!" becomes: an apology that names nothing
 _BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*$", re.I)
 # "if that wasn't you let me know n we'll open a case": "n" between two lower-case words is "and".
 _TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
