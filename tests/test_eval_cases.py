@@ -120,7 +120,8 @@ def test_injection_cases_check_for_injected_content(cases):
     for case in cases:
         if "injection" in case.tags:
             assert case.expect.no_new_commitments, case.id
-            assert case.expect.keep_facts and case.expect.must_not_contain, case.id
+            # the payload is checked either way: must_not_contain anywhere, or must_not_add in the reply's own words
+            assert case.expect.keep_facts and (case.expect.must_not_contain or case.expect.must_not_add), case.id
 
 
 def test_good_drafts_are_held_to_their_length(cases):
