@@ -562,3 +562,25 @@ def test_a_bare_apology_gives_way_to_an_acknowledgement_that_names_what_happened
     out = run("Oh nooo 😱😱 so sorry!!! We've refunded £12.75 for the missing items on order GD-3394.", customer_name="Kofi", channel="chat",
               customer_message="Half my shop missing AGAIN. No milk, no nappies, and I've got a two-week-old. Second week in a row. Not happy.")  # fmt: skip
     assert "I'm sorry." not in out.text and "again" in out.text and "£12.75" in out.text and "GD-3394" in out.text
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("My job interview is this Friday and they've asked for the certificate.", "with your job interview this Friday."),
+        ("My passport is in that parcel and I fly out on Thursday.", "with your flight on Thursday."),
+        ("I have a client deadline on Monday and I need this working.", "with your client deadline on Monday."),
+    ],
+)
+def test_a_deadline_the_customer_gave_is_named_back_without_a_promise(message, named):
+    out = run("Your certificate request is logged as CR-5521.", customer_name="Ana", customer_message=message)
+    assert named in out.text and "CR-5521" in out.text
+    assert not out.placeholders and "we will" not in out.text.lower() and "before" not in out.text.split(named)[0][-60:]
+
+
+def test_leaving_or_calling_on_a_day_is_no_deadline():
+    from coach.editor.opening import deadline_words
+    from coach.editor.phrasebank import load_bank
+
+    for message in ("We leave on 12 May for a month.", "I called on Monday and nobody rang back.", "My order arrived on Monday broken."):
+        assert deadline_words(message, load_bank()) is None, message

@@ -387,6 +387,24 @@ def _content(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in _CONTENT.findall(text.lower()) if w not in stop}
 
 
+_YOURS = {"my": "your", "our": "your", "a": "your", "his": "his", "her": "her", "their": "their"}
+_FLIGHT_OF = {"i": "your", "we": "your", "they": "their", "he": "his", "she": "her"}
+_DAYS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+
+
+def deadline_words(message: str, bank: Bank) -> tuple[str, str] | None:
+    """The customer's event and when it is, in the second person ("your job interview", "this Friday"), or None."""
+    m = re.search(bank.deadline.pattern, message[:MAX_MESSAGE_READ])
+    if not m:
+        return None
+    if m.group("who"):
+        event = f"{_FLIGHT_OF[m.group('who').lower()]} flight"
+    else:
+        event = f"{_YOURS[m.group('det').lower()]} {m.group('event').lower()}"
+    when = _DAYS.sub(lambda d: d.group(1).capitalize(), m.group("when"))
+    return event, when
+
+
 def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) -> str | None:
     """One line naming a detail the customer gave (loyalty, an occasion, a life event) that the draft does not."""
     if not message:
@@ -395,6 +413,9 @@ def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) 
     for pattern, event in bank.life_events.items():
         if re.search(pattern, message, re.I) and not re.search(pattern, draft, re.I) and "congratulat" not in lowered:
             return getattr(event, register)
+    deadline = deadline_words(message, bank)
+    if deadline and deadline[0].split()[-1].lower() not in lowered and deadline[1].split()[-1].lower() not in lowered:
+        return pick(getattr(bank.deadline, register), seed).format(event=deadline[0], when=deadline[1])
     loyalty = re.search(bank.loyalty.pattern, message, re.I)
     if loyalty and (not bank.loyalty.requires or re.search(bank.loyalty.requires, message, re.I)) and loyalty.group("span").lower() not in lowered:
         return pick(getattr(bank.loyalty, register), seed).format(span=loyalty.group("span"))

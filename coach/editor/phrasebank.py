@@ -98,6 +98,7 @@ class Bank(BaseModel):
     formal: dict[str, str]
     loyalty: Detail
     occasion: Detail
+    deadline: Detail
     life_events: dict[str, LifeEvent]
     rewrites: list[Rewrite] = Field(default_factory=list)
 
