@@ -584,3 +584,21 @@ def test_leaving_or_calling_on_a_day_is_no_deadline():
 
     for message in ("We leave on 12 May for a month.", "I called on Monday and nobody rang back.", "My order arrived on Monday broken."):
         assert deadline_words(message, load_bank()) is None, message
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("I am 84 and my landline has been dead since Monday.", "your landline has been dead since Monday"),
+        ("No heating or hot water since Sunday. I have a 4-month-old baby.", "you've had no heating or hot water since Sunday"),
+        ("I returned the jacket two weeks ago and haven't seen the money.", "you returned the jacket two weeks ago and haven't seen the money"),
+        ("My 3,200 points expired on 1 April without any warning email.", "your 3,200 points expired on 1 April without any warning email"),
+        ("The spa voucher I bought for my mom's 70th birthday expired before she could use it.", None),
+        ("I was home all day — my doorbell camera shows nobody came.", None),
+    ],
+)
+def test_the_customers_own_clause_is_found_when_it_says_what_went_wrong(message, said):
+    from coach.editor.opening import customer_clause
+    from coach.editor.phrasebank import load_bank
+
+    assert customer_clause(message, load_bank()) == said

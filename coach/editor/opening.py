@@ -167,8 +167,15 @@ _CLAUSE_START = re.compile(
     r"we've|we’ve|we have|we had|we still|we paid|we ordered|we were)\b",
     re.I,
 )
-_CLAUSE_END = re.compile(r",(?=\s)|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
+# "my doorbell camera shows nobody came", "the app says preparing": evidence of what went wrong, not what went wrong.
+_REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
+_AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
+_CLAUSE_END = re.compile(r",(?=\s)|\s[—–]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
 # A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
+# After "and", a clause that goes on with the same subject ("... and haven't seen the money", "... and nobody came").
+_GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
+# "No heating or hot water since Sunday.": what the customer has been without, said as a clause of theirs.
+_NO_SINCE = re.compile(r"^(?:still\s+)?no\s+(?P<what>[\w' ’,-]{3,60}?)\s+(?P<prep>since|for)\s+(?P<when>[\w' ’-]{2,30}?)\s*[.!]*$", re.I)
 _FINITE = re.compile(
     r"\b(?:\w{2,}ed|is|are|was|were|has|have|had|does|did|do|keeps?|kept|went|came|got|broke|left|took|sent|said|told|"
     r"arrived|stopped|isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|doesn't|don't|won't|can't|cannot|it['’]s|that['’]s|there['’]s|he['’]s|she['’]s)\b|['’](?:ve|re|d)\b",
@@ -177,7 +184,8 @@ _FINITE = re.compile(
 _NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|thing|reason|point)\b", re.I)
 _WENT_WRONG = re.compile(
     r"\b(?:still|again|not|never|no|n't|n’t|late|delayed|wrong|missing|broken|damaged|cracked|faulty|cancelled|lost|"
-    r"twice|overcharged|charged|refused|declined|stopped|waiting|waited|failed|didn|hasn|haven|wasn|isn|won)\b", re.I
+    r"twice|overcharged|charged|refused|declined|stopped|waiting|waited|failed|didn|hasn|haven|wasn|isn|won|"
+    r"nobody|expired|dead|stale|leaking|leaked|blocked|locked out|cut off|without)\b", re.I
 )
 _COMPANY = re.compile(r"(?<![\w'’])(?:you|your|yours|you've|you're|you'll|you’ve|you’re|you’ll)(?![\w'’])", re.I)
 _SECOND_PERSON = [
@@ -200,13 +208,22 @@ def customer_clause(message: str, bank: Bank) -> str | None:
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", message[:MAX_MESSAGE_READ]):
         if "?" in sentence or '"' in sentence or len(sentence) > 400:
             continue
+        without = _NO_SINCE.match(sentence.strip())
+        if without and len(without.group(0).split()) <= MAX_SAID_WORDS and not _COMPANY.search(sentence):
+            said = f"you've had no {without.group('what').strip()} {without.group('prep').lower()} {without.group('when').strip()}"
+            if problem(said[:1].upper() + said[1:] + ".") is None:
+                return said
         for start in _CLAUSE_START.finditer(sentence):
+            if _AFTER_PREPOSITION.search(sentence, 0, start.start()):
+                continue  # "the voucher I bought for my mom's birthday expired": "my mom's birthday" is no subject
             end = _CLAUSE_END.search(sentence, start.end())
+            if end and end.group().strip().lower() == "and" and _GOES_ON.match(sentence, end.end()):
+                end = _CLAUSE_END.search(sentence, end.end())  # "I returned it ... and haven't seen the money": one clause
             clause = sentence[start.start() : end.start() if end else len(sentence)].strip()
             words = clause.split()
             if not 3 <= len(words) <= MAX_SAID_WORDS or _COMPANY.search(clause) or not _WENT_WRONG.search(clause):
                 continue
-            if not _FINITE.search(clause):
+            if not _FINITE.search(clause) or _REPORTS.match(clause):
                 continue
             if _NOT_A_SUBJECT.match(clause) or clause.count("(") != clause.count(")"):
                 continue
