@@ -602,3 +602,9 @@ def test_the_customers_own_clause_is_found_when_it_says_what_went_wrong(message,
     from coach.editor.phrasebank import load_bank
 
     assert customer_clause(message, load_bank()) == said
+
+
+def test_a_tracking_number_the_customer_quoted_is_not_asked_for_again():
+    out = run("Hi, can you please provide your tracking number again so I can check the locker? Parcels left for 72 hours go back to the depot.",
+              customer_name="Conor", customer_message="I already gave you the tracking number yesterday: PL-2290-5521. The locker code doesn't work.")  # fmt: skip
+    assert "tracking number again" not in out.text and "72 hours" in out.text

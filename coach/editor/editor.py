@@ -271,8 +271,10 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
     given = set()
     if kinds & {"order"} or re.search(r"\border\s*(?:#|no\.?|number)?\s*[A-Z0-9-]*\d", text, re.I):
         given.add("the order number")
-    if "tracking" in kinds:
-        given.add("the tracking number")
+    if "tracking" in kinds or re.search(r"\btracking\b[^.\n]{0,40}?\b[A-Z0-9][A-Z0-9 -]{4,}\d\b", text, re.I):
+        given.add("the tracking number")  # "the tracking number yesterday: PL-2290-5521"
+    if re.search(r"\baccount\s*(?:number|no\.?|#)?\s*[:#]?\s*\d[\d -]{5,}\d\b", text, re.I):
+        given.add("the account number")
     if re.search(r"\b(?:attached|photos?|pictures?|images?|pics?)\b", message, re.I):
         given.add("a photo")
     if "email" in kinds:
