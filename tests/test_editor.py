@@ -608,3 +608,12 @@ def test_a_tracking_number_the_customer_quoted_is_not_asked_for_again():
     out = run("Hi, can you please provide your tracking number again so I can check the locker? Parcels left for 72 hours go back to the depot.",
               customer_name="Conor", customer_message="I already gave you the tracking number yesterday: PL-2290-5521. The locker code doesn't work.")  # fmt: skip
     assert "tracking number again" not in out.text and "72 hours" in out.text
+
+
+def test_a_count_goes_with_its_own_sentence_only():
+    out = run("There is a known fault in your area (FLT-77301).", customer_name="Imran",
+              customer_message="Third time I'm contacting you. My internet has been down since Friday. I work from home and I've lost two days' pay.")  # fmt: skip
+    assert "third time you've lost" not in out.text
+    twice = run("Your card is unblocked now.", customer_name="Kavya",
+                customer_message="My card has been blocked in Singapore and I'm stuck at checkout. I called twice today and got cut off both times.")  # fmt: skip
+    assert "second time your card" not in twice.text

@@ -130,9 +130,11 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
     filled = slots(message, bank)
     names = {e.name for e in felt}
     if key not in ("grief", "security", "praise") and names & NEGATIVE:
-        said = customer_clause(message, bank)
-        if said:
-            repeat = "count" in filled and not re.search(r"\b(?:again|second|third|fourth|fifth|twice)\b", said)
+        found = clause_and_sentence(message, bank)
+        if found:
+            said, sentence = found
+            # "Third time I'm contacting you. ... I've lost two days' pay.": the count goes with its own sentence only
+            repeat = "count" in filled and bool(_COUNT.search(sentence)) and not re.search(r"\b(?:again|second|third|fourth|fifth|twice)\b", said)
             variants = [v.replace("{count}", filled["count"]) for v in bank.own_words_repeat[register]] if repeat else bank.own_words[register]
             first = seed % len(variants)
             for variant in variants[first:] + variants[:first]:
@@ -200,7 +202,13 @@ _SHOUTED_WORDS = frozenset("again still never not still yet twice now late wrong
 
 
 def customer_clause(message: str, bank: Bank) -> str | None:
-    """One clause of the customer's message that says what went wrong, in the second person, or None.
+    found = clause_and_sentence(message, bank)
+    return found[0] if found else None
+
+
+def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
+    """One clause of the customer's message that says what went wrong, in the second person, and the sentence it
+    came from; or None.
 
     The clause starts at "my/the/our <thing>", "I've ..." or "it ...", ends at a comma, a full stop or a
     conjunction, holds a verb and a sign that something went wrong, has 3 to MAX_SAID_WORDS words, and does not
@@ -212,7 +220,7 @@ def customer_clause(message: str, bank: Bank) -> str | None:
         if without and len(without.group(0).split()) <= MAX_SAID_WORDS and not _COMPANY.search(sentence):
             said = f"you've had no {without.group('what').strip()} {without.group('prep').lower()} {without.group('when').strip()}"
             if problem(said[:1].upper() + said[1:] + ".") is None:
-                return said
+                return said, sentence
         for start in _CLAUSE_START.finditer(sentence):
             if _AFTER_PREPOSITION.search(sentence, 0, start.start()):
                 continue  # "the voucher I bought for my mom's birthday expired": "my mom's birthday" is no subject
@@ -235,7 +243,7 @@ def customer_clause(message: str, bank: Bank) -> str | None:
                 said = re.sub(pattern, replacement, said, flags=re.I)
             said = said[:1].lower() + said[1:] if not re.match(r"[A-Z]{2}|I\b", said) else said
             if problem(said[:1].upper() + said[1:] + ".") is None:
-                return said
+                return said, sentence
     return None
 
 
