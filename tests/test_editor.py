@@ -617,3 +617,18 @@ def test_a_count_goes_with_its_own_sentence_only():
     twice = run("Your card is unblocked now.", customer_name="Kavya",
                 customer_message="My card has been blocked in Singapore and I'm stuck at checkout. I called twice today and got cut off both times.")  # fmt: skip
     assert "second time your card" not in twice.text
+
+
+def test_a_short_line_that_says_something_stays_and_a_cheery_one_goes_when_the_customer_is_annoyed():
+    out = run("no worries mate!! freezes are $10 a month, ill pop it on from 14 April so you wont be charged while ur recovering. No ETA at present.",
+              customer_name="Liam", customer_message="I asked at the front desk last week to freeze my membership. Nobody got back to me. Pretty annoyed.")  # fmt: skip
+    assert "No worries" not in out.text and "No ETA at present." in out.text
+    assert "I'll pop it on from 14 April" in out.text and "won't be charged while you're recovering" in out.text
+    assert "nobody got back to you" in out.text
+    condescending = run("No need to get confused! Assistance is on booking K7TR2P for 9 June.", customer_name="Mr Lee", customer_message="Is my assistance booked? I'm worried.")
+    assert "confused" not in condescending.text
+
+
+def test_as_per_policy_goes_whole():
+    out = run("Certificate generation takes 7-10 working days from course completion as per policy.", customer_name="Arjun")
+    assert "from course completion." in out.text and " as." not in out.text

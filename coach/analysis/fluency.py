@@ -106,7 +106,8 @@ _IRREGULAR_PAST = frozenset(
     """arrived became began broke brought bought built came caught chose came cost cut did drew drove fell felt
     found flew forgot froze gave went grew had heard held hid hit hurt kept knew laid led left lent let lost made
     meant met paid put quit read rode rang ran said saw sold sent set shook shone shot showed shut sang sat slept
-    spoke spent stood stole stuck took taught tore told thought threw understood woke wore won wrote""".split()
+    spoke spent stood stole stuck took taught tore told thought threw understood woke wore won wrote got dropped
+    stopped""".split()
 )
 _PRESENT_LEXICON = frozenset(
     """arrives ships costs covers includes means needs shows takes works comes goes gets keeps runs stays applies

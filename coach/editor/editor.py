@@ -29,7 +29,7 @@ from coach.editor.opening import (
 )
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
-from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, decide, guarded, harm, model_p, without_cheer
+from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, bare_exclamation, decide, guarded, harm, model_p, without_cheer
 from coach.editor.words import BARE_APOLOGY
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
@@ -110,6 +110,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
+        if outcome.action in ("keep", "normalise", "replace") and negative and not facts and bare_exclamation(outcome.text):
+            outcome = Outcome("drop", "", "Removed a cheery exclamation: it jars with how the customer feels.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise", "replace") and outcome.text and "sadness" in negative:
             calmer = without_cheer(outcome.text, facts)
             if calmer:

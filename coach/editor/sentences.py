@@ -24,7 +24,7 @@ from coach.analysis.fluency import problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.phrasebank import Bank, pick
-from coach.editor.words import capitalise, label_as_sentence, normalise, remove_term, without_emoji
+from coach.editor.words import UR_ARE, capitalise, label_as_sentence, normalise, remove_term, without_emoji
 from coach.schemas import Fact, Finding, Level
 
 MAX_SENTENCE_CHARS = 800
@@ -243,7 +243,7 @@ def decide(
         kept = _without_the_clause_the_model_doubts(base, facts, bank, formal, clean, harmful)
         if kept is not None:
             return Outcome("replace", kept, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites)
-    if not facts and (_empty_exclamation(without_emoji(sentence)) or _bare_exclamation(without_emoji(sentence))):  # "Sure thing!", "Exciting!" where they jar
+    if not facts and (_empty_exclamation(without_emoji(sentence)) or bare_exclamation(without_emoji(sentence))):  # "Sure thing!", "Exciting!" where they jar
         return Outcome("drop", "", f"Removed: {why}; the exclamation held nothing the customer needs.", cites,
                        fallback=base if _well_formed(base) else sentence)  # fmt: skip
     if not facts and _droppable(sentence, harmful):
@@ -286,7 +286,8 @@ def _empty_exclamation(sentence: str) -> bool:
     text = sentence.strip()
     short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
     return (short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
-            and not re.search(r"\d|[/>@]|\w\.\w", text)  # a number, a link or a menu path is content
+            and not re.search(r"\d|[/>@]|\w\.\w|\b[A-Z]{2,}\b", text)  # a number, a link, a menu path or "ETA TBC" is content
+            and not re.search(r"^no\s+(?:eta|date|update|news|change|charge|fee|estimate|answer|reply)\b|\b(?:yet|at present|currently)\b", text, re.I)  # "No ETA at present" says something
             and not re.search(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", text, re.I))  # "omg so sorry 😭": an apology to put right  # fmt: skip
 
 
@@ -307,7 +308,7 @@ def without_cheer(sentence: str, facts: list[Fact]) -> str | None:
     return text if _well_formed(text) and _same_facts(sentence, text, facts) else None
 
 
-def _bare_exclamation(sentence: str) -> bool:
+def bare_exclamation(sentence: str) -> bool:
     """ "Sure thing!", "Exciting!", "Ta-ra!": three words at most, ending in "!", no number, not thanks or an apology."""
     text = sentence.strip()
     return (text.endswith("!") and len(text.split()) <= 3 and not _WARM.match(text) and role(text, []) != "acknowledgement"
@@ -389,7 +390,8 @@ def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:
 def _swap(sentence: str, findings: list[Finding]) -> str | None:
     """Apply the swaps the rules name (rule `swap` maps, plain-word lexicons): a word for a word, or a term removed
     where it stands apart (an address term, or a word whose plain form the sentence already has: "kindly ... please"). None when there is none, or one cannot be applied without cutting into the sentence."""
-    text, changed = sentence, False
+    text, changed = UR_ARE.sub("you're", sentence), False  # "ur recovering" is "you're", before any "ur" -> "your" swap
+    changed = text != sentence
     for f in findings:
         if f.replacement is None or not f.match:
             continue

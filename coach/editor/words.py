@@ -20,7 +20,8 @@ _LABEL_LINE = re.compile(
     re.I,
 )
 # "ur still having" is "you're", not "your" ("ur order" is): before a word that follows "you are".
-_UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set)\b)", re.I)
+UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set|"
+                     r"recovering|travelling|traveling|waiting|moving|away|off|home|out|back|unwell|ill|sick|busy|able|free)\b)", re.I)
 # "hope your mum is ok": the agent is the one who hopes.
 # "so sorry", "really sorry": an apology with its subject dropped.
 BARE_APOLOGY = "I'm sorry."  # what a bare "so sorry!!" becomes: an apology that names nothing
@@ -77,7 +78,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     """The sentence with its words put right; the same text when nothing needed it. `dates=False` leaves
     text-speak for a day as it is ("tmrw"): spelled out, the fact guard reads it as a new date."""
     patterns = _patterns(bank)
-    text = _UR_ARE.sub("you're", patterns.ill.sub("I'll", sentence))
+    text = UR_ARE.sub("you're", patterns.ill.sub("I'll", sentence))
 
     def spelled(m: re.Match[str]) -> str:
         value = bank.words[m.group(1).lower()]
@@ -89,7 +90,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
         text = stripped
     text = _EMOJI_BETWEEN.sub(". ", text)  # "login issues 😊 Otherwise our team": the emoji ended a sentence
     text = _EMOJI.sub("", text).replace("  ", " ").strip() or text
-    for hedge in bank.hedges:
+    for hedge in sorted(bank.hedges, key=len, reverse=True):  # "as per policy" before "per policy", which would leave "as"
         if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
             text = remove_term(text, hedge) or text
     text = re.sub(r"([!?])\1+", r"\1", text)
