@@ -632,3 +632,14 @@ def test_a_short_line_that_says_something_stays_and_a_cheery_one_goes_when_the_c
 def test_as_per_policy_goes_whole():
     out = run("Certificate generation takes 7-10 working days from course completion as per policy.", customer_name="Arjun")
     assert "from course completion." in out.text and " as." not in out.text
+
+
+def test_a_note_is_named_only_as_a_clause_never_pasted_as_a_label_or_cut_mid_phrase():
+    from coach.editor.opening import _gist
+
+    assert _gist("Call with Neha: advised to upload bills and discharge summary; claim TI-660214.") == "you spoke to Neha"
+    assert _gist("Customer phoned chasing the discount; told it would be applied within 4 weeks.") is None
+    history = [{"date": "2026-01-14", "note": "Single person: discount form sent."}]
+    out = run("Your account ACC-40018832 shows the form is missing.", customer_name="Mr Baxter",
+              customer_message="I applied for the discount again and account ACC-40018832 still shows nothing.", history=history)  # fmt: skip
+    assert ": single person" not in out.text.lower()

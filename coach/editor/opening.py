@@ -291,7 +291,9 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
         return None
     if gist.startswith(("you ", "your ")):
         return pick(bank.history[register], seed).format(date=date, gist=gist)
-    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS:
+    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS and _FINITE.search(gist):
+        # a gist that says what happened ("blender delivered without lid"); a bare label ("call with Neha") reads as a
+        # pasted note, so the contact is named by its date instead
         # the note is about the very order or ticket in hand: its gist as the agent wrote it ("engineer no-show")
         return pick(bank.noted[register], seed).format(date=date, gist=gist)
     # Only the date would be left: "your earlier contact about this" claims a link the note may not bear out
@@ -355,10 +357,13 @@ def _gist(note: str) -> str | None:
     commitments = find_commitments(first)
     if commitments:
         first = first[: commitments[0].start].rstrip(" ,;:-–—")
+        if _DANGLING.search(first) or re.search(r"\b(?:chasing|about|regarding|re)$", first, re.I):
+            return None  # "phoned chasing the [discount]": what is left stops mid-phrase
     first = first.strip(" ,;:-–—(")
     if len(first.split()) < 2 or re.search(r"[\[\]{}<>]", first) or first.count("(") != first.count(")"):
         return None
     first = _ROLE_NOUN.sub("you ", first, count=1)
+    first = _CALL_WITH.sub(lambda m: f"you spoke to {m.group(1)}", first, count=1)  # "Call with Neha" -> "you spoke to Neha"
     first = _CUSTOMER_VERB_FIRST.sub(lambda m: "you " + m.group(1).lower(), first, count=1)  # "Reported loss of ..." -> "you reported loss of ..."
     first = _PASSIVE.sub(lambda m: f"your {m.group('thing').lower()}{m.group('ref') or ''} was {m.group('done')}", first, count=1)
     if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
@@ -389,6 +394,8 @@ def short_history_line(item: PastInteraction, draft: str, context: Context, bank
     return pick(bank.contacted_short[register], seed).format(did=_SHORT_DID[verb.group(1).lower()], date=_date(item.date, context.locale, bank))
 
 
+_CALL_WITH = re.compile(r"^(?i:call|phone call|chat|spoke|talked|meeting)\s+(?i:with|to)\s+([A-Z][a-z]+)$")
+_DANGLING = re.compile(r"\b(?:the|a|an|to|for|of|with|and|or|but|your|my|our|their|his|her|this|that|on|in|at|by|from)$", re.I)
 _ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b)")
 # An address, a phone number or an email in a note stays out of a reply.
 # "Order #48213 delayed at depot" -> "your order #48213 was delayed at depot"
