@@ -80,7 +80,8 @@ def test_every_required_tag_is_covered(cases):
     counts = tag_counts(cases)
     thin = {tag: counts.get(tag, 0) for tag in REQUIRED_TAGS if counts.get(tag, 0) < 3}
     assert not thin, f"tags with fewer than 3 cases: {thin}"
-    assert 15 <= counts["hard"] <= 30, "about 20 cases should be tagged hard"
+    # the hard set stays a focused subset as case sets are added: about one case in ten
+    assert 15 <= counts["hard"] and 0.05 <= counts["hard"] / len(cases) <= 0.15, f"{counts['hard']} of {len(cases)} cases are tagged hard"
 
 
 def test_every_case_has_a_situation_tag(cases):
