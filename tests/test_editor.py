@@ -643,3 +643,10 @@ def test_a_note_is_named_only_as_a_clause_never_pasted_as_a_label_or_cut_mid_phr
     out = run("Your account ACC-40018832 shows the form is missing.", customer_name="Mr Baxter",
               customer_message="I applied for the discount again and account ACC-40018832 still shows nothing.", history=history)  # fmt: skip
     assert ": single person" not in out.text.lower()
+
+
+def test_a_named_person_and_what_they_did_is_kept_and_a_health_question_goes_whole():
+    out = run("looks like Dr. Patel hasn't signed off yet, she's been slammed lol. I've flagged it as urgent. Also how's the sertraline going, any side effects?? 😊",
+              customer_name="Jordan", customer_message="My blood pressure refill still hasn't gone to the pharmacy.")  # fmt: skip
+    assert "It looks like Dr. Patel hasn't signed off yet" in out.text and "lol" not in out.text
+    assert "sertraline" not in out.text and "side effects" not in out.text and "flagged it as urgent" in out.text

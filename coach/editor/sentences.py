@@ -174,6 +174,9 @@ def decide(
     boiler = _boilerplate(sentence, findings)
     if boiler and not facts:  # "... with today?" keeps its line: "today" is a fact the guard holds the reply to
         return Outcome("drop", "", f'Removed boilerplate ("{boiler}"): it fits every customer and says nothing to this one.', ["human-touch"])
+    if not facts and any(f.rule == "overreach.sensitive-question" for f in harmful):
+        # a question about the customer's health, debts or family goes whole: what is left of it would still ask
+        return Outcome("drop", "", f"Removed: {harmful[0].message.rstrip('.')}.", ["respect-boundaries"], prying=True)
     if not facts and _SHRUG.match(sentence.strip()):
         return Outcome("drop", "", "Removed a shrug: it tells the customer nothing and sounds as if we don't care.", ["anticipate-next-need"],
                        fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
@@ -320,6 +323,8 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     learned model alone did, the sentence is short."""
     if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence):
         return False  # a number is content; a next step is the agent's promise to keep
+    if re.search(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+[A-Z]", sentence):
+        return False  # "Dr. Patel hasn't signed off yet": a named person and what they did is content
     kind = role(sentence, harmful)
     if kind in ("retort", "pleasantry") or _LECTURE.search(sentence):
         return True

@@ -28,6 +28,8 @@ BARE_APOLOGY = "I'm sorry."  # what a bare "so sorry!!" becomes: an apology that
 _BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*$", re.I)
 # "if that wasn't you let me know n we'll open a case": "n" between two lower-case words is "and".
 _TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
+# "looks like the driver ...": "it" dropped before a verb of seeming.
+_DROPPED_IT_LOOKS = re.compile(r"^(looks like|seems like|sounds like|seems|looks as if|appears)(?=\s)", re.I)
 _DROPPED_HOPE = re.compile(r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b)", re.I)
 # "should be there by Friday": the thing being delivered or fixed is the one that should.
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
@@ -103,6 +105,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text = _DROPPED_SUBJECT.sub(lambda m: ("I'm " if m.group(1).lower() == "going to" else "I ") + m.group(1).lower() + " ", text)
     text = _DROPPED_HOPE.sub("I hope ", text)
     text = _DROPPED_IT.sub(lambda m: "It " + m.group(1).lower() + " ", text)
+    text = _DROPPED_IT_LOOKS.sub(lambda m: "It " + m.group(1).lower(), text)
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     text = _BARE_SORRY.sub("I'm sorry", text)  # "so sorry!!" -> "I'm sorry": the intensifier reads as gushing
     text = _TEXT_AND.sub(" and ", text)
