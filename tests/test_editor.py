@@ -650,3 +650,15 @@ def test_a_named_person_and_what_they_did_is_kept_and_a_health_question_goes_who
               customer_name="Jordan", customer_message="My blood pressure refill still hasn't gone to the pharmacy.")  # fmt: skip
     assert "It looks like Dr. Patel hasn't signed off yet" in out.text and "lol" not in out.text
     assert "sertraline" not in out.text and "side effects" not in out.text and "flagged it as urgent" in out.text
+
+
+def test_a_late_fee_or_a_late_father_is_no_delay_and_a_booking_is_no_contact():
+    from coach.editor.opening import situation
+    from coach.editor.phrasebank import load_bank
+
+    assert situation("I owe a €250 late filing surcharge and I'm worried sick.", load_bank(), []) != "delay"
+    assert situation("That shirt was a gift from my late father.", load_bank(), []) != "delay"
+    history = [PastInteraction(date="2026-05-20", note="Booking HB-4410 made online for 12-15 October.")]
+    out = run("Booking HB-4410 is confirmed with a sea view.", customer_name="Maura", history=history,
+              customer_message="We're coming for our 40th wedding anniversary on 12 October. Is there any chance of a sea view?")  # fmt: skip
+    assert "contacted us" not in out.text

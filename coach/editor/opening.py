@@ -81,7 +81,13 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
 _LOSS = re.compile(r"passed away|funeral|bereave|grieving|\blost my\b|\b(?:dog|cat|pet|puppy|kitten|horse)\b", re.I)
 
 
+# "late" that is no delay: a late fee, a late filing surcharge, "my late father".
+_NOT_LATE = re.compile(r"\blate\s+(?:filing|fee|fees|payment|payments|charge|charges|surcharge|penalty|penalties|check-?in|check-?out|"
+                       r"father|mother|dad|mum|mom|husband|wife|partner|son|daughter|brother|sister|grandmother|grandfather|nan|friend)\b", re.I)
+
+
 def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
+    message = _NOT_LATE.sub("", message)
     names = {e.name for e in emotions}
     for key, item in bank.situations.items():
         if item.emotions and not names & set(item.emotions):
@@ -313,7 +319,10 @@ def contact_line(items: list[PastInteraction], draft: str, context: Context, ban
     words = _content(message)
 
     def certain_link(item: PastInteraction) -> bool:  # "again" alone may be about something else ("packed beautifully again")
-        return _same_subject(item, draft, context) or (refers_back and len(words & _content(item.note)) >= 2)
+        if refers_back and (len(words & _content(item.note)) >= 2 or _same_subject(item, draft, context)):
+            return True  # the customer says they have been in touch, and the note is about the same thing
+        # the same order or booking, and the note records a contact: a booking made online is no "contact about this"
+        return _same_subject(item, draft, context) and bool(_CONTACT_NOTE.search(item.note))
 
     certain = [i for i in items if i.date and certain_link(i) and not _mentions(draft, i, context)]
     if not certain or _REFERS_TO_CONTACT.search(draft):
@@ -395,6 +404,12 @@ def short_history_line(item: PastInteraction, draft: str, context: Context, bank
 
 
 _CALL_WITH = re.compile(r"^(?i:call|phone call|chat|spoke|talked|meeting)\s+(?i:with|to)\s+([A-Z][a-z]+)$")
+_CONTACT_NOTE = re.compile(
+    r"\b(?:called|phoned|rang|emailed|e-mailed|wrote|chat(?:ted)?|contacted|complained|complaint|reported|chased|asked|queried|query|"
+    r"spoke|messaged|raised|visited|disputed|requested|enquired|inquired|via (?:phone|email|chat|the app)|by (?:phone|email|letter)|"
+    r"ticket|case|call)\b",
+    re.I,
+)
 _DANGLING = re.compile(r"\b(?:the|a|an|to|for|of|with|and|or|but|your|my|our|their|his|her|this|that|on|in|at|by|from)$", re.I)
 _ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b)")
 # An address, a phone number or an email in a note stays out of a reply.
