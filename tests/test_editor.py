@@ -662,3 +662,14 @@ def test_a_late_fee_or_a_late_father_is_no_delay_and_a_booking_is_no_contact():
     out = run("Booking HB-4410 is confirmed with a sea view.", customer_name="Maura", history=history,
               customer_message="We're coming for our 40th wedding anniversary on 12 October. Is there any chance of a sea view?")  # fmt: skip
     assert "contacted us" not in out.text
+
+
+@pytest.mark.parametrize("line", ["Read your policy docs.", "Please keep it civil.", "Most complaints are because people don't wear them consistently.", "Delays can happen."])
+def test_lines_that_scold_or_shrug_go(line):
+    out = run(f"Your claim PC-2210 was declined on 3 May. {line}", customer_name="Sam", customer_message="Why was my claim declined? I'm upset.")
+    assert line.rstrip(".") not in out.text and "PC-2210" in out.text and "3 May" in out.text
+
+
+def test_we_are_not_responsible_for_goes_and_the_rest_of_the_sentence_stays():
+    out = run("Your visa documents were sent on 4 March. Delays can happen, we are not responsible for consulate timelines.", customer_name="Priya")
+    assert "not responsible" not in out.text and "4 March" in out.text

@@ -59,7 +59,7 @@ _BARE_REFUSAL = re.compile(
 # A shrug answers nothing and refuses nothing: "It is what it is." It goes; it is not a refusal to soften.
 _SHRUG = re.compile(
     r"^(?:(?:well|but|so|sadly|unfortunately|honestly),?\s+)?(?:it is what it is|it'?s just one of those things|"
-    r"(?:these|such) things (?:happen|do happen)(?: sometimes)?(?: with (?:\w+\s*){1,2})?|(?:stuff|delays|mistakes) happen|"
+    r"(?:these|such) things (?:happen|do happen)(?: sometimes)?(?: with (?:\w+\s*){1,2})?|(?:stuff|delays|mistakes|things|problems|issues) (?:can |do |sometimes )?happen(?: sometimes)?|"
     r"that'?s (?:just )?(?:how it is|the way it is|life|how it goes|how (?:it|things|this|\w+) works?)|"
     r"that is (?:just )?(?:how it is|the way it is|how (?:it|things|\w+) works?))"
     r"(?:,?\s*(?:unfortunately|i'?m afraid|sadly|i guess|i suppose))?\s*[.!]*$",
@@ -82,7 +82,7 @@ class Outcome:
 # A retort to how the customer wrote: never content, always dropped.
 _RETORT = re.compile(
     r"\b(?:shouting|threatening|swearing|rudeness|being rude|calling us \w+|that (?:kind of )?language|(?:the|your) attitude|"
-    r"don'?t shout|no need to shout|no need for (?:that|the)|crying about it)\b",
+    r"don'?t shout|no need to shout|no need for (?:that|the)|crying about it|keep it civil|keep this civil|mind your language)\b",
     re.I,
 )
 
