@@ -673,3 +673,18 @@ def test_lines_that_scold_or_shrug_go(line):
 def test_we_are_not_responsible_for_goes_and_the_rest_of_the_sentence_stays():
     out = run("Your visa documents were sent on 4 March. Delays can happen, we are not responsible for consulate timelines.", customer_name="Priya")
     assert "not responsible" not in out.text and "4 March" in out.text
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("I've been a member for 19 years and my car loan application was turned down.", "your car loan application was turned down"),
+        ("The 07:42 was cancelled and I missed my sister's wedding ceremony in London.", "you missed your sister's wedding ceremony in London"),
+        ("I'm worried it's been stolen - it was a £240 coat.", "you're worried it's been stolen"),
+    ],
+)
+def test_more_of_what_went_wrong_is_found_in_the_customers_words(message, said):
+    from coach.editor.opening import customer_clause
+    from coach.editor.phrasebank import load_bank
+
+    assert customer_clause(message, load_bank()) == said

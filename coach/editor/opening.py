@@ -170,7 +170,7 @@ def names_negative(emotions: list[Emotion]) -> bool:
 
 # Where a clause that says what went wrong may start: "my parcel ...", "the engineer ...", "I've been ...", "it still ...".
 _CLAUSE_START = re.compile(
-    r"(?<![\w'’])(?:my|the|our|I've|I’ve|I have|I'm|I’m|I am|I was|I had|I still|I paid|I ordered|I sent|I returned|I waited|"
+    r"(?<![\w'’])(?:my|the|our|I've|I’ve|I have|I'm|I’m|I am|I was|I had|I still|I paid|I ordered|I sent|I returned|I waited|I missed|I lost|"
     r"it's|it’s|it is|it was|it still|it hasn't|it hasn’t|it has|it never|it didn't|it didn’t|nobody|no one|"
     r"we've|we’ve|we have|we had|we still|we paid|we ordered|we were)\b",
     re.I,
@@ -178,7 +178,7 @@ _CLAUSE_START = re.compile(
 # "my doorbell camera shows nobody came", "the app says preparing": evidence of what went wrong, not what went wrong.
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
-_CLAUSE_END = re.compile(r",(?=\s)|\s[—–]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
+_CLAUSE_END = re.compile(r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
 # A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 # After "and", a clause that goes on with the same subject ("... and haven't seen the money", "... and nobody came").
 _GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
@@ -193,7 +193,8 @@ _NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|
 _WENT_WRONG = re.compile(
     r"\b(?:still|again|not|never|no|n't|n’t|late|delayed|wrong|missing|broken|damaged|cracked|faulty|cancelled|lost|"
     r"twice|overcharged|charged|refused|declined|stopped|waiting|waited|failed|didn|hasn|haven|wasn|isn|won|"
-    r"nobody|expired|dead|stale|leaking|leaked|blocked|locked out|cut off|without)\b", re.I
+    r"nobody|expired|dead|stale|leaking|leaked|blocked|locked out|cut off|without|turned down|rejected|denied|gone up|went up|"
+    r"increased|doubled|given away|stolen|disappeared|vanished|ignored|missed)\b", re.I
 )
 _COMPANY = re.compile(r"(?<![\w'’])(?:you|your|yours|you've|you're|you'll|you’ve|you’re|you’ll)(?![\w'’])", re.I)
 _SECOND_PERSON = [
