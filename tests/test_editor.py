@@ -688,3 +688,19 @@ def test_more_of_what_went_wrong_is_found_in_the_customers_words(message, said):
     from coach.editor.phrasebank import load_bank
 
     assert customer_clause(message, load_bank()) == said
+
+
+def test_a_request_to_redo_what_the_customer_already_did_goes_with_its_condition():
+    out = run("Have you tried restarting your router? If that doesn't work we can book a tech. Ticket TK-90331.", customer_name="Étienne",
+              customer_message="My internet drops every evening. Already did the router reset your bot told me to do.")  # fmt: skip
+    assert "restarting your router" not in out.text and "We can book a tech." in out.text and "TK-90331" in out.text
+    bought = run("The Travel Pass was activated at 14:32 on 7 September. Did you buy the Travel Pass?", customer_name="Declan",
+                 customer_message="I bought the €15 Travel Pass before I left, I have the text confirming it.")  # fmt: skip
+    assert "Did you buy" not in bought.text and "14:32 on 7 September" in bought.text
+
+
+def test_on_the_trip_is_no_occasion_of_the_customers():
+    from coach.editor.opening import detail_line
+    from coach.editor.phrasebank import load_bank
+
+    assert detail_line("I left my laptop in the car on the trip from Sandton to Rosebank.", "Please report it in the app.", load_bank(), "neutral", 0) is None

@@ -99,6 +99,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     negative = {e.name for e in analysis.emotions} & {"sadness", "anger", "frustration"}
     pleasantry = re.compile("|".join(bank.pleasantries), re.I)
     given = _given(message, context, analysis)
+    done = _done_already("\n".join([message, *(h.note for h in context.history)]))
     outcomes: list[Outcome] = []
 
     findings_of = _by_sentence(analysis.findings, layout.body)
@@ -116,10 +117,20 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             calmer = without_cheer(outcome.text, facts)
             if calmer:
                 outcome = Outcome("replace", calmer, "Left out the cheer: it jars after what the customer is going through.", ["acknowledge-emotion"])
+        if outcomes and outcomes[-1].action == "drop" and outcome.action in ("keep", "normalise", "replace"):
+            # "If that doesn't work, we can book a tech": "that" was the sentence just removed
+            rest = _IF_THAT_FAILS.sub("", outcome.text, count=1)
+            if rest != outcome.text and rest:
+                outcome = Outcome("replace", rest[:1].upper() + rest[1:], "Left out the condition on the sentence removed before it.", ["reference-history"])
+        if outcome.action in ("keep", "normalise", "replace") and outcome.text:
+            did = _asks_to_redo(outcome.text, done) if not facts else None  # a request that carries facts is the agent's to reword
+            if did:
+                outcome = Outcome("drop", "", f"{_REDO} {did}.", ["reference-history"], fallback=outcome.text)
         if outcome.action in ("keep", "normalise"):
             asked = _asks_again(outcome.text, given)
             if asked:
                 outcome = _not_again(outcome.text, asked, facts, checks)
+
         if outcome.refusal:
             refused_at = len(pieces)
         pieces.append(_sentence_piece(sentence, outcome))
@@ -282,6 +293,51 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
     if "email" in kinds:
         given.add("their email address")
     return given
+
+
+# What a customer may already have done, by kind: the past forms that say so, and the forms a request to do it uses.
+_DEEDS = {
+    "restarted the router": (r"restarted|reset|rebooted|power[- ]cycled|turned (?:it )?off and on(?: again)?|router reset|did the (?:router )?reset",
+                             r"restart|reset|reboot|power[- ]cycle|turn(?:ing)? (?:it |your \w+ )?off and (?:back )?on"),
+    "reported it": (r"reported|registered|logged|raised|lodged|filed", r"report|register|log|raise|lodge|file"),
+    "bought it": (r"bought|purchased|paid for", r"buy|purchase|pay for"),
+    "sent it": (r"sent|uploaded|emailed|attached|submitted|posted", r"send|upload|email|attach|submit|post"),
+    "tried that": (r"tried|cleared|reinstalled|updated", r"try|clear|reinstall|update"),
+}  # fmt: skip
+_DEED_NOUNS = re.compile(r"\b(router|modem|app|cache|complaint|report|claim|form|receipt|photos?|documents?|pass|bundle|ticket|"
+                         r"add-on|addon|reading|invoice|statement|certificate|payslips?|screenshot|evidence)\b", re.I)  # fmt: skip
+
+
+_REDO = "Removed a request to redo what the customer says they already did:"
+_IF_THAT_FAILS = re.compile(r"^if (?:that|this|it) (?:doesn['’]t|does not|didn['’]t|did not|won['’]t) (?:work|help|fix (?:it|this|the problem))\s*,?\s*", re.I)
+
+
+def _singular(noun: str) -> str:
+    noun = noun.lower()
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def _done_already(text: str) -> dict[str, set[str]]:
+    """What the customer (or the history) says was done already, by kind, with the things it was done to."""
+    done: dict[str, set[str]] = {}
+    for kind, (past, _) in _DEEDS.items():
+        for m in re.finditer(rf"\b(?:{past})\b", text, re.I):
+            nouns = {_singular(n) for n in _DEED_NOUNS.findall(text[max(0, m.start() - 40) : m.end() + 60])}
+            if nouns:
+                done.setdefault(kind, set()).update(nouns)
+    return done
+
+
+def _asks_to_redo(sentence: str, done: dict[str, set[str]]) -> str | None:
+    """A question or request in the draft to do what the customer already did ("Have you tried restarting your
+    router?" to a customer who did): the deed, or None."""
+    if not done or not (sentence.rstrip().endswith("?") or re.match(r"^(?:please|pls|kindly|can you|could you|try)\b", sentence.strip(), re.I)):
+        return None
+    nouns = {_singular(n) for n in _DEED_NOUNS.findall(sentence)}
+    for kind, things in done.items():
+        if things & nouns and re.search(rf"\b(?:{_DEEDS[kind][1]})\w*\b", sentence, re.I):
+            return kind
+    return None
 
 
 def _asks_again(sentence: str, given: set[str]) -> str | None:
