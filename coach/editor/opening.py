@@ -179,11 +179,11 @@ _CLAUSE_START = re.compile(
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
 _CLAUSE_END = re.compile(r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
-# A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 # After "and", a clause that goes on with the same subject ("... and haven't seen the money", "... and nobody came").
 _GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
 # "No heating or hot water since Sunday.": what the customer has been without, said as a clause of theirs.
 _NO_SINCE = re.compile(r"^(?:still\s+)?no\s+(?P<what>[\w' ’,-]{3,60}?)\s+(?P<prep>since|for)\s+(?P<when>[\w' ’-]{2,30}?)\s*[.!]*$", re.I)
+# A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 _FINITE = re.compile(
     r"\b(?:\w{2,}ed|is|are|was|were|has|have|had|does|did|do|keeps?|kept|went|came|got|broke|left|took|sent|said|told|"
     r"arrived|stopped|isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|doesn't|don't|won't|can't|cannot|it['’]s|that['’]s|there['’]s|he['’]s|she['’]s)\b|['’](?:ve|re|d)\b",
