@@ -130,7 +130,6 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             asked = _asks_again(outcome.text, given)
             if asked:
                 outcome = _not_again(outcome.text, asked, facts, checks)
-
         if outcome.refusal:
             refused_at = len(pieces)
         pieces.append(_sentence_piece(sentence, outcome))
