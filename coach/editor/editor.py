@@ -25,6 +25,7 @@ from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
 from coach.editor.layout import Layout, Sentence, read_layout
 from coach.editor.opening import (
+    MAX_MESSAGE_READ,
     acknowledgement, contact_line, detail_line, greeting_name, history_line, other_name, relevant_history, short_history_line,
 )
 from coach.editor.phrasebank import Bank, load_bank, seed_of
@@ -99,7 +100,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     negative = {e.name for e in analysis.emotions} & {"sadness", "anger", "frustration"}
     pleasantry = re.compile("|".join(bank.pleasantries), re.I)
     given = _given(message, context, analysis)
-    done = _done_already("\n".join([message, *(h.note for h in context.history)]))
+    done = _done_already("\n".join([message[:MAX_MESSAGE_READ], *(h.note[:MAX_MESSAGE_READ] for h in context.history[:20])]))
     outcomes: list[Outcome] = []
 
     findings_of = _by_sentence(analysis.findings, layout.body)
