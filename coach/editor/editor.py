@@ -163,7 +163,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     # what the reply will say, not what the draft said: an apology the edit dropped (an emoji flood) no longer counts
     # A bare "I'm sorry." names nothing: it gives way to an acknowledgement that says what the customer went through.
     bare = [p for p in pieces if p.text == BARE_APOLOGY and p.change is not None]
-    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text and p not in bare), checks)
+    bare_ids = {id(p) for p in bare}  # by identity: comparing pieces field by field would make this quadratic
+    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text and id(p) not in bare_ids), checks)
     if bare and any("acknowledge-emotion" in c.cites for c in opening):
         for piece in bare:
             piece.text = ""

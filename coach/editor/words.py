@@ -48,6 +48,8 @@ class _Patterns:
     ill: re.Pattern[str]
     formal: re.Pattern[str]
     formal_table: dict[str, str]
+    hedge_any: re.Pattern[str]  # any hedge at all: most sentences have none, and are checked once
+    hedges: tuple[str, ...]  # longest first: "as per policy" before "per policy"
 
 
 _COMPILED: dict[int, tuple[Bank, _Patterns]] = {}
@@ -68,6 +70,8 @@ def _patterns(bank: Bank) -> _Patterns:
         ill=re.compile(r"(?<![\w'’])ill(?=\s+(?:" + "|".join(map(re.escape, bank.ill_before)) + r")\b)", re.IGNORECASE),
         formal=re.compile(r"(?<![\w'’])(" + "|".join(re.escape(k).replace("'", "['’]") for k in sorted(table, key=len, reverse=True)) + r")(?![\w'’])", re.IGNORECASE),
         formal_table=table,
+        hedge_any=re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(h) for h in sorted(bank.hedges, key=len, reverse=True)) + r")(?![\w'’])", re.I),
+        hedges=tuple(sorted(bank.hedges, key=len, reverse=True)),
     )
     _COMPILED[id(bank)] = (bank, compiled)
     return compiled
@@ -92,9 +96,10 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
         text = stripped
     text = _EMOJI_BETWEEN.sub(". ", text)  # "login issues 😊 Otherwise our team": the emoji ended a sentence
     text = _EMOJI.sub("", text).replace("  ", " ").strip() or text
-    for hedge in sorted(bank.hedges, key=len, reverse=True):  # "as per policy" before "per policy", which would leave "as"
-        if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
-            text = remove_term(text, hedge) or text
+    if patterns.hedge_any.search(text):
+        for hedge in patterns.hedges:  # "as per policy" before "per policy", which would leave "as"
+            if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
+                text = remove_term(text, hedge) or text
     text = re.sub(r"([!?])\1+", r"\1", text)
     text = re.sub(r"!\s*\?|\?\s*!", "?", text)
     opener = re.match(r"^(\w+)\b,?\s*", text)
