@@ -82,9 +82,7 @@ def eval_run(
     except (CaseError, EngineError, PromptError) as exc:
         raise _fail(str(exc))
 
-    if dry_run:
-        if judge:
-            judge.close()
+    if dry_run:  # nothing was started: the scripted judge's stub starts on first use
         _print_estimate(selected, versions, specs, settings, repeat, judge_model, judge_runs, judge_prompt)
         return
 

@@ -12,8 +12,10 @@ still fails (or whose call fails) is left out of the average and listed in `erro
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from statistics import fmean, pvariance
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +25,9 @@ from coach.evals.cases import Case
 from coach.evals.scripted import JUDGE_MODEL, ScriptedJudge
 from coach.models.answer import first_json_object
 from coach.prompting import fence, load_template, render
+
+if TYPE_CHECKING:
+    from coach.models import Backend
 
 CRITERIA = ("personal", "respectful", "not_over_familiar", "faithful")
 
@@ -114,18 +119,31 @@ class Judge:
         self.template = load_template(prompt, settings)
         self.cache = cache
         self.calls = 0
-        self._stub = None
-        if model == JUDGE_MODEL:  # the scripted judge, on an in-process OpenAI-compatible stub: offline and free
-            from coach.testing.openai_stub import OpenAIStub
+        self.scripted = model == JUDGE_MODEL  # coach's offline stand-in judge, on an in-process OpenAI-compatible stub
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._stub: Any = None
+        self._backend = None if self.scripted else backend_for(model, settings, temperature=temperature)
 
-            self._stub = OpenAIStub(default=ScriptedJudge(), models=[JUDGE_MODEL], record=False).start()
-            settings = settings.model_copy(update={"openai_base_url": self._stub.base_url, "openai_api_key": "scripted", "model_retries": 0})
-        self.backend = backend_for(model, settings, temperature=temperature)
+    @property
+    def backend(self) -> Backend:
+        """The backend the judge asks through; the scripted judge's stub starts on first use (a dry run or a fully
+        cached run starts none), as the scripted engine's does."""
+        with self._lock:
+            if self._backend is None:
+                from coach.models import backend_for
+                from coach.testing.openai_stub import OpenAIStub
+
+                self._stub = OpenAIStub(default=ScriptedJudge(), models=[JUDGE_MODEL], record=False).start()
+                stubbed = self._settings.model_copy(update={"openai_base_url": self._stub.base_url, "openai_api_key": "scripted", "model_retries": 0})
+                self._backend = backend_for(self.model, stubbed, temperature=self.temperature)
+            return self._backend
 
     def close(self) -> None:
-        if self._stub is not None:
-            self._stub.stop()
-            self._stub = None
+        with self._lock:
+            if self._stub is not None:
+                self._stub.stop()
+                self._stub, self._backend = None, None
 
     def messages(self, case: Case, reply: str) -> list[dict[str, str]]:
         ctx = case.context
@@ -146,7 +164,7 @@ class Judge:
         messages = self.messages(case, reply)
         base = {"kind": "judge", "model": self.model, "temperature": self.temperature, "messages": messages,
                 "template": [self.template.system, self.template.user, self.template.repair],
-                **({"code": code_fingerprint()} if self._stub else {})}  # fmt: skip
+                **({"code": code_fingerprint()} if self.scripted else {})}  # fmt: skip
         result = JudgeScores(model=self.model, prompt=self.prompt, runs=self.runs)
         for index in range(self.runs):
             key = digest({**base, "run": index})
