@@ -299,9 +299,9 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
     if gist.startswith(("you ", "your ")):
         return pick(bank.history[register], seed).format(date=date, gist=gist)
     if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS and _FINITE.search(gist):
-        # a gist that says what happened ("blender delivered without lid"); a bare label ("call with Neha") reads as a
-        # pasted note, so the contact is named by its date instead
-        # the note is about the very order or ticket in hand: its gist as the agent wrote it ("engineer no-show")
+        # the note is about the very order or ticket in hand: its gist as the agent wrote it, when it says what
+        # happened ("blender delivered without lid"); a bare label ("call with Neha") would read as a pasted note,
+        # so the contact is named by its date instead
         return pick(bank.noted[register], seed).format(date=date, gist=gist)
     # Only the date would be left: "your earlier contact about this" claims a link the note may not bear out
     # (an address change, a purchase), so nothing is said.

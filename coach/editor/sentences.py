@@ -246,7 +246,8 @@ def decide(
         kept = _without_the_clause_the_model_doubts(base, facts, bank, formal, clean, harmful)
         if kept is not None:
             return Outcome("replace", kept, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites)
-    if not facts and (_empty_exclamation(without_emoji(sentence)) or bare_exclamation(without_emoji(sentence))):  # "Sure thing!", "Exciting!" where they jar
+    bare = without_emoji(sentence)
+    if not facts and (_empty_exclamation(bare) or bare_exclamation(bare)):  # "Sure thing!", "Exciting!" where they jar
         return Outcome("drop", "", f"Removed: {why}; the exclamation held nothing the customer needs.", cites,
                        fallback=base if _well_formed(base) else sentence)  # fmt: skip
     if not facts and _droppable(sentence, harmful):
@@ -283,6 +284,10 @@ def _boilerplate(sentence: str, findings: list[Finding]) -> str | None:
 _WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news|good news|welcome|happy birthday|best of luck|good luck)\b", re.I)
 
 
+# An apology, thanks or congratulations: a short exclamation that holds one is put right, never dropped.
+_KIND_WORDS = re.compile(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", re.I)
+
+
 def _empty_exclamation(sentence: str) -> bool:
     """ "Great question!", "Ahh, classic driver fail.": short, no verb, no number, and not thanks, an apology or
     good wishes."""
@@ -291,7 +296,7 @@ def _empty_exclamation(sentence: str) -> bool:
     return (short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
             and not re.search(r"\d|[/>@]|\w\.\w|\b[A-Z]{2,}\b", text)  # a number, a link, a menu path or "ETA TBC" is content
             and not re.search(r"^no\s+(?:eta|date|update|news|change|charge|fee|estimate|answer|reply)\b|\b(?:yet|at present|currently)\b", text, re.I)  # "No ETA at present" says something
-            and not re.search(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", text, re.I))  # "omg so sorry 😭": an apology to put right  # fmt: skip
+            and not _KIND_WORDS.search(text))  # "omg so sorry 😭": an apology to put right  # fmt: skip
 
 
 _CHEER_LEAD = re.compile(r"^(?:great|good|fantastic|brilliant|exciting|awesome|amazing) news\s*[,!:.–—-]*\s*(?=\w)", re.I)
@@ -315,7 +320,7 @@ def bare_exclamation(sentence: str) -> bool:
     """ "Sure thing!", "Exciting!", "Ta-ra!": three words at most, ending in "!", no number, not thanks or an apology."""
     text = sentence.strip()
     return (text.endswith("!") and len(text.split()) <= 3 and not _WARM.match(text) and role(text, []) != "acknowledgement"
-            and not re.search(r"\d|\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", text, re.I))  # fmt: skip
+            and not re.search(r"\d", text) and not _KIND_WORDS.search(text))  # fmt: skip
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
@@ -395,7 +400,7 @@ def _same_facts(before: str, after: str, facts: list[Fact]) -> bool:
 def _swap(sentence: str, findings: list[Finding]) -> str | None:
     """Apply the swaps the rules name (rule `swap` maps, plain-word lexicons): a word for a word, or a term removed
     where it stands apart (an address term, or a word whose plain form the sentence already has: "kindly ... please"). None when there is none, or one cannot be applied without cutting into the sentence."""
-    text, changed = UR_ARE.sub("you're", sentence), False  # "ur recovering" is "you're", before any "ur" -> "your" swap
+    text = UR_ARE.sub("you're", sentence)  # "ur recovering" is "you're", before any "ur" -> "your" swap
     changed = text != sentence
     for f in findings:
         if f.replacement is None or not f.match:

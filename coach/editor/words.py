@@ -22,7 +22,6 @@ _LABEL_LINE = re.compile(
 # "ur still having" is "you're", not "your" ("ur order" is): before a word that follows "you are".
 UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set|"
                      r"recovering|travelling|traveling|waiting|moving|away|off|home|out|back|unwell|ill|sick|busy|able|free)\b)", re.I)
-# "hope your mum is ok": the agent is the one who hopes.
 # "so sorry", "really sorry": an apology with its subject dropped.
 BARE_APOLOGY = "I'm sorry."  # what a bare "so sorry!!" becomes: an apology that names nothing
 _BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*$", re.I)
@@ -30,6 +29,7 @@ _BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*
 _TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
 # "looks like the driver ...": "it" dropped before a verb of seeming.
 _DROPPED_IT_LOOKS = re.compile(r"^(looks like|seems like|sounds like|seems|looks as if|appears)(?=\s)", re.I)
+# "hope your mum is ok": the agent is the one who hopes.
 _DROPPED_HOPE = re.compile(r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b)", re.I)
 # "should be there by Friday": the thing being delivered or fixed is the one that should.
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
@@ -63,6 +63,7 @@ def _patterns(bank: Bank) -> _Patterns:
     word_re = re.compile(r"(?<![\w'’.@/-])(" + "|".join(re.escape(w) for w in sorted(bank.words, key=len, reverse=True)) + r")(?![\w'’@/-])", re.IGNORECASE)
     inter = "|".join(re.escape(i) for i in sorted(bank.interjections, key=len, reverse=True))
     table = {k.lower(): v for k, v in bank.formal.items()}
+    hedges = tuple(sorted(bank.hedges, key=len, reverse=True))
     compiled = _Patterns(
         words=word_re,
         edge_start=re.compile(rf"^(?:(?:{inter})(?![\w])[\s,!.]*)+", re.IGNORECASE),
@@ -70,8 +71,8 @@ def _patterns(bank: Bank) -> _Patterns:
         ill=re.compile(r"(?<![\w'’])ill(?=\s+(?:" + "|".join(map(re.escape, bank.ill_before)) + r")\b)", re.IGNORECASE),
         formal=re.compile(r"(?<![\w'’])(" + "|".join(re.escape(k).replace("'", "['’]") for k in sorted(table, key=len, reverse=True)) + r")(?![\w'’])", re.IGNORECASE),
         formal_table=table,
-        hedge_any=re.compile(r"(?<![\w'’])(?:" + "|".join(re.escape(h) for h in sorted(bank.hedges, key=len, reverse=True)) + r")(?![\w'’])", re.I),
-        hedges=tuple(sorted(bank.hedges, key=len, reverse=True)),
+        hedge_any=re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, hedges)) + r")(?![\w'’])", re.I),
+        hedges=hedges,
     )
     _COMPILED[id(bank)] = (bank, compiled)
     return compiled
