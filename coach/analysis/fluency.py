@@ -65,7 +65,17 @@ _AUXILIARIES = frozenset(
     "isn't aren't wasn't weren't hasn't haven't hadn't don't doesn't didn't won't wouldn't can't cannot couldn't "
     "shan't shouldn't mightn't mustn't ain't".split()
 )
-_CONTRACTED = re.compile(r"[A-Za-z](?:'|’)(?:s|re|ve|ll|d|m)\b|n(?:'|’)t\b", re.IGNORECASE)
+_CONTRACTED = re.compile(r"[A-Za-z](?:'|’)(?:re|ve|ll|d|m)\b|n(?:'|’)t\b", re.IGNORECASE)
+# "'s" is "is" or "has" after a pronoun ("it's", "there's") or before what follows a verb ("the sale's over",
+# "the parcel's been sent"); before a noun it is a possessive ("my mother's wardrobe"), which makes no clause.
+_S_AFTER = frozenset("it that there here what who where how he she let everything nothing something".split())
+_S_BEFORE = frozenset(
+    "been got gone not still just already now over done ready here there on in at back a an the no all fine late "
+    "sorted closed due out up off going being coming definitely only also always never ok okay alright well better "
+    "worse safe right wrong broken missing lost available".split()
+)
+_APOSTROPHE_S = re.compile(r"\b(\w+)['’]s\b(?:\s+(\w+))?", re.IGNORECASE)
+
 _SUBJECTS = frozenset("i we you they he she it there this that these those who".split())
 _RELATIVE = frozenset("that what how why who which whom whose else anything something everything nothing all way time thing sorry glad afraid hope sure know think see understand believe feel appreciate mean say said noticed notice confirm realise realize".split())
 _DETERMINERS = frozenset("the a an your our my their his her its this that these those some any no every each".split())
@@ -143,7 +153,7 @@ def _problem(text: str) -> str | None:
         return "stray punctuation"
     if _LEADING_ALWAYS.match(text):
         return "starts with a conjunction"
-    if _LEADING_SUBORDINATE.match(text) and ("," not in text or not _finite(text[text.index(",") + 1 :])):
+    if _LEADING_SUBORDINATE.match(text) and ("," not in text or not has_finite_verb(text[text.index(",") + 1 :])):
         return "a subordinate clause with no main clause"
     broken = _BROKEN_CONTRACTION.search(text)
     if broken and not (broken.group().lower() == "ill" and _ILL_ADJECTIVE.search(text)):
@@ -167,7 +177,7 @@ def _problem(text: str) -> str | None:
         return "two sentences run together"
     if _STOCK.match(text):
         return None
-    if not _finite(text):
+    if not has_finite_verb(text):
         return "no finite verb"
     return None
 
@@ -185,13 +195,23 @@ def _run_on(text: str) -> bool:
             continue
         if m.re is _NEW_CLAUSE and not re.search(r"ed$|^(?:yesterday|today|tomorrow|now|done|ready|sorted|over|fixed|live|back)$", before[-1].lower()):
             continue  # "the condition it should be": a clause that qualifies a noun
-        if len(before) >= 2 and _finite(" ".join(before)):
+        if len(before) >= 2 and has_finite_verb(" ".join(before)):
             return True
     return False
 
 
-def _finite(text: str) -> bool:
-    if _CONTRACTED.search(text):
+def _is_or_has(text: str) -> bool:
+    """An "'s" in the text that reads as "is" or "has", not as a possessive."""
+    for m in _APOSTROPHE_S.finditer(text):
+        before, after = m.group(1).lower(), (m.group(2) or "").lower()
+        if before in _S_AFTER or not after or after in _S_BEFORE or (after.endswith(("ed", "ing")) and after not in _NOT_VERBS):
+            return True
+    return False
+
+
+def has_finite_verb(text: str) -> bool:
+    """Whether the text holds a finite verb, the heart of a clause (the fluency guard's own test)."""
+    if _CONTRACTED.search(text) or _is_or_has(text):
         return True
     raw = _WORD.findall(text)
     # "May" after the first word is the month ("on 2 May"), not the modal

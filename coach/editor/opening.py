@@ -21,7 +21,7 @@ import re
 from coach.analysis import extract_facts
 from coach.analysis.commitments import find_commitments
 from coach.analysis.emotion import NEGATIVE, acknowledged
-from coach.analysis.fluency import problem
+from coach.analysis.fluency import has_finite_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.editor.phrasebank import Bank, pick
 from coach.editor.words import normalise
@@ -177,17 +177,15 @@ _CLAUSE_START = re.compile(
 )
 # "my doorbell camera shows nobody came", "the app says preparing": evidence of what went wrong, not what went wrong.
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
+# A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
 _CLAUSE_END = re.compile(r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
 # After "and", a clause that goes on with the same subject ("... and haven't seen the money", "... and nobody came").
 _GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
 # "No heating or hot water since Sunday.": what the customer has been without, said as a clause of theirs.
 _NO_SINCE = re.compile(r"^(?:still\s+)?no\s+(?P<what>[\w' ’,-]{3,60}?)\s+(?P<prep>since|for)\s+(?P<when>[\w' ’-]{2,30}?)\s*[.!]*$", re.I)
-# A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
-_FINITE = re.compile(
-    r"\b(?:\w{2,}ed|is|are|was|were|has|have|had|does|did|do|keeps?|kept|went|came|got|broke|left|took|sent|said|told|"
-    r"arrived|stopped|isn't|aren't|wasn't|weren't|hasn't|haven't|hadn't|didn't|doesn't|don't|won't|can't|cannot|it['’]s|that['’]s|there['’]s|he['’]s|she['’]s)\b|['’](?:ve|re|d)\b",
-    re.I,
+_ABOUT_THEMSELVES = re.compile(
+    r"I(?:['’]m|\s+am)\s+not\s+(?:very\s+|that\s+|too\s+|so\s+)?(?:good|great|confident|used\s+to|comfortable|techy)\b", re.I
 )
 _NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|thing|reason|point)\b", re.I)
 _WENT_WRONG = re.compile(
@@ -238,8 +236,10 @@ def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
             words = clause.split()
             if not 3 <= len(words) <= MAX_SAID_WORDS or _COMPANY.search(clause) or not _WENT_WRONG.search(clause):
                 continue
-            if not _FINITE.search(clause) or _REPORTS.match(clause):
+            if not has_finite_verb(clause) or _REPORTS.match(clause):
                 continue
+            if _ABOUT_THEMSELVES.match(clause):
+                continue  # "I'm not very good with the website": how they are, not what went wrong
             if _NOT_A_SUBJECT.match(clause) or clause.count("(") != clause.count(")"):
                 continue
             shouted = re.findall(r"\b[A-Z]{3,}\b", clause)
@@ -298,7 +298,7 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
         return None
     if gist.startswith(("you ", "your ")):
         return pick(bank.history[register], seed).format(date=date, gist=gist)
-    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS and _FINITE.search(gist):
+    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS and has_finite_verb(gist):
         # the note is about the very order or ticket in hand: its gist as the agent wrote it, when it says what
         # happened ("blender delivered without lid"); a bare label ("call with Neha") would read as a pasted note,
         # so the contact is named by its date instead
