@@ -7,13 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.config import PROJECT_ROOT
 from coach.knowledge.cards import load_cards
 from coach.knowledge.embed import get_embedder
 from coach.knowledge.ingest import ingest
-from coach.knowledge.lexical import LexicalIndex
+from coach.knowledge.head import CardHead, card_head
+from coach.knowledge.lexical import LexicalIndex, revision
 from coach.knowledge.loader import load_document
 from coach.knowledge.search import search
 from coach.knowledge.store import open_collection
@@ -47,6 +49,23 @@ def test_no_keyword_is_taken_from_the_issues_quoted_queries():
     for card in sorted(CARDS.glob("*.md")):
         for keyword in load_document(card).keywords:
             assert not any(word in keyword.lower() for word in quoted), (card.name, keyword)
+
+
+def test_the_card_head_learns_which_card_a_query_belongs_to():
+    rng = np.random.default_rng(7)
+    centres = {"apology": np.eye(8)[0], "refusal": np.eye(8)[1], "names": np.eye(8)[2]}
+    labels = [card for card in centres for _ in range(20)]
+    vectors = np.stack([centres[card] + rng.normal(0, 0.3, 8) for card in labels])
+    head = CardHead(vectors, labels, tags={"apology": {"tone"}, "refusal": {"refusal", "tone"}, "names": {"tone"}})
+    ranked = head.rank(centres["refusal"] + 0.1 * centres["names"], 3)
+    assert [card for card, _ in ranked] == ["refusal", "names", "apology"]
+    assert ranked[0][1] > 0.5 and abs(sum(p for _, p in ranked) - 1.0) < 1e-6
+    assert len(head.rank(centres["apology"], 1)) == 1
+    # a tag filter holds here as on the other two sides
+    assert [card for card, _ in head.rank(centres["apology"], 3, tag="Refusal")] == ["refusal"]
+    # one card with phrasings is no classifier: it is returned as it is; none at all ranks nothing
+    assert CardHead(vectors[:3], ["only"] * 3).rank(centres["names"], 3) == [("only", 1.0)]
+    assert CardHead(np.zeros((0, 8)), []).rank(centres["names"], 3) == []
 
 
 # --- against a real embedded Chroma and the local embedder ---
@@ -95,6 +114,20 @@ def test_every_retriever_returns_passages_with_their_similarity(cards_index):
         assert all(-1.0 <= h.score <= 1.0 for h in hits)
     with pytest.raises(ValueError, match="unknown retriever"):
         search("x", settings=cards_index, retriever="fuzzy")
+
+
+@pytest.mark.slow
+def test_the_card_head_is_fitted_from_the_collections_phrasings(cards_index):
+    collection = open_collection(cards_index, get_embedder(cards_index).name)
+    key = ("test-store", collection.name, revision(collection))
+    head = card_head(collection, key)
+    assert len(head) == len(load_cards(PROJECT_ROOT / "knowledge"))  # every card has phrasings: one class each
+    assert card_head(collection, key) is head  # fitted once per revision
+    newer = card_head(collection, (*key[:-1], "a later revision"))
+    assert newer is not head and len(newer) == len(head)
+    vector = np.asarray(get_embedder(cards_index).embed(["hey hun, my parcel is late lol"])[0], dtype=np.float32)
+    chunk = head.rank(vector, 1)[0][0]
+    assert collection.get(ids=[chunk], include=["metadatas"])["metadatas"][0]["card"] == "no-mate-talk"
 
 
 @pytest.mark.slow

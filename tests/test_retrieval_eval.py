@@ -78,10 +78,10 @@ def _sample() -> set[str]:
 
 @pytest.mark.slow
 def test_hybrid_search_on_the_held_out_queries(settings):
-    """The issue's goal is recall@3 >= 0.95 and MRR >= 0.85 on held-out queries; measured 0.940 and 0.886
-    (dev 0.964 / 0.908). This guards what is reached, and that fusing beats either side alone."""
+    """The issue's goal, recall@3 >= 0.95 and MRR >= 0.85 on the held-out queries: measured 0.954 and 0.931
+    on all 409 (0.964 / 0.959 on h3, measured once), dev 0.981 / 0.933. Fusing must beat either side alone."""
     report = evaluate(settings, load_queries())
     hybrid, dense, lexical = (report.score(r, "heldout") for r in ("hybrid", "dense", "lexical"))
     assert hybrid.queries >= 100
-    assert hybrid.recall_at_3 >= 0.93 and hybrid.mrr >= 0.85, [(m.query, m.expect, m.top) for m in report.misses]
+    assert hybrid.recall_at_3 >= 0.95 and hybrid.mrr >= 0.85, [(m.query, m.expect, m.top) for m in report.misses]
     assert hybrid.recall_at_3 > max(dense.recall_at_3, lexical.recall_at_3)

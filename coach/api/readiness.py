@@ -1,7 +1,8 @@
 """Start-up warm-up and the /readyz checks.
 
 Warm-up runs in a background thread so the port opens at once: it loads the embedding model (seconds),
-opens the index and builds the rules engine, so the first real request does not pay for them.
+opens the index, builds this process's search indexes (BM25 and the card head) and the rules engine, so
+the first real request does not pay for them.
 Ready means: the index is loaded, and either the LLM answers or the rules engine is there to fall back on.
 """
 
@@ -58,6 +59,13 @@ class Warmth:
             log.error("embedding model failed to load: %s", exc)
         self.index = self.index_check()
         self._index_at = time.monotonic()
+        if self.index.ok:
+            try:  # this process's BM25 index and card head, built now rather than on the first request
+                from coach.knowledge.search import search
+
+                search("warm-up", k=1, settings=self.settings)
+            except Exception as exc:
+                log.warning("warm-up search failed: %s", public(str(exc), self.settings))
         self.done.set()
         threading.Thread(target=self._keep_index_fresh, name="coach-index-check", daemon=True).start()
         log.info("warm-up finished in %.1f s", time.perf_counter() - started, extra={"ready": self.report().ready})

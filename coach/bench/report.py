@@ -251,14 +251,14 @@ def _retrieval_md(data: dict) -> list[str]:
         for r in data.get(mode, []):
             q, s = _pm(r["query_ms"], 2), _pm(r["search_ms"], 2)
             d, lx = (_pm(r[key], 2) if key in r else ("–", "–") for key in ("dense_ms", "lexical_ms"))
-            build = r.get("lexical_build_ms", "–")
-            rows.append([mode, r["size"], f"{q[0]} / {q[1]}", f"{s[0]} / {s[1]}", f"{d[0]} / {d[1]}", f"{lx[0]} / {lx[1]}", build])
+            build, fit = r.get("lexical_build_ms", "–"), r.get("head_fit_ms", "–")
+            rows.append([mode, r["size"], f"{q[0]} / {q[1]}", f"{s[0]} / {s[1]}", f"{d[0]} / {d[1]}", f"{lx[0]} / {lx[1]}", build, fit])
     inserts = ", ".join(f"{int(k):,}: {v:,.0f}/s" for k, v in data.get("insert_vectors_per_s", {}).items())
     return [
         f"k = {data['k']}, {data['queries']} query texts x {data['repeats']} repeats per size. Bulk insert rate (embedded): {inserts}.",
         "",
         _table(["Chroma", "chunks", "collection.query ms p50/p95", "hybrid search() ms p50/p95", "dense only ms p50/p95",
-                "lexical only ms p50/p95", "BM25 build ms"], rows),  # fmt: skip
+                "lexical only ms p50/p95", "BM25 build ms", "card head fit ms"], rows),  # fmt: skip
         "",
     ]
 

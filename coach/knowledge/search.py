@@ -1,9 +1,11 @@
-"""Retrieve guidance passages for a query: MiniLM vectors and BM25, fused by rank, re-ranked for diversity.
+"""Retrieve guidance passages for a query: MiniLM vectors, BM25 and a learned card head, fused by rank,
+re-ranked for diversity.
 
 Dense search finds the meaning of "the customer sounds scared"; lexical search finds the rare, exact word
-an agent types ("buddy", "no idea"). Reciprocal-rank fusion adds the two rankings without comparing their
-scores. Maximal marginal relevance then trades a little relevance for variety, and a cap per source file
-makes sure one long article cannot fill every slot. `COACH_RETRIEVER` picks dense or lexical alone.
+an agent types ("buddy", "no idea"); the card head (`coach.knowledge.head`) knows what all of a card's
+phrasings have in common. Reciprocal-rank fusion adds the rankings without comparing their scores.
+Maximal marginal relevance then trades a little relevance for variety, and a cap per source file makes
+sure one long article cannot fill every slot. `COACH_RETRIEVER` picks dense or lexical alone.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 
 from coach.config import Settings, get_settings
 from coach.knowledge.embed import get_embedder
-from coach.knowledge.lexical import lexical_index
+from coach.knowledge.head import card_head
+from coach.knowledge.lexical import lexical_index, revision
 from coach.knowledge.store import open_collection, store_key
 from coach.schemas import Passage
 
@@ -32,6 +35,7 @@ VOTES = 3
 RRF_K = 10
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 3.0
+HEAD_WEIGHT = 2.0
 LEXICAL_FLOOR = 0.5  # lexical matches under this share of the best one's score are left out of the fusion
 # 1.0 ranks by relevance alone; lower values favour variety.
 MMR_LAMBDA = 0.9
@@ -80,6 +84,9 @@ def search(
         # In the fusion, matches far below the best one share only common words with the query: left out.
         floor = LEXICAL_FLOOR * hits[0].score if hits and mode == "hybrid" else 0.0
         rankings.append((LEXICAL_WEIGHT, [hit.id for hit in hits if hit.score >= floor]))
+    if mode == "hybrid" and HEAD_WEIGHT:
+        head = card_head(collection, (*store_key(settings), collection.name, revision(collection)))
+        rankings.append((HEAD_WEIGHT, [card for card, _ in head.rank(query_vector, fetch, tag=tag)]))
     _fetch_missing(collection, [i for _, ranked in rankings for i in ranked if i not in candidates], candidates)
     relevance = _fuse(rankings) if mode != "dense" else nearest
     ids = sorted((i for i in relevance if i in candidates), key=lambda i: -relevance[i])
