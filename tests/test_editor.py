@@ -704,3 +704,49 @@ def test_on_the_trip_is_no_occasion_of_the_customers():
     from coach.editor.phrasebank import load_bank
 
     assert detail_line("I left my laptop in the car on the trip from Sandton to Rosebank.", "Please report it in the app.", load_bank(), "neutral", 0) is None
+
+
+def test_a_request_to_redo_is_read_before_any_jargon_swap_and_its_if_so_goes_too():
+    out = run("Hi, have you cleared your cache? If so please reinstall the app.", customer_name="Sam Lee",
+              customer_message="The app keeps crashing. I already cleared the cache and restarted my phone twice.")  # fmt: skip
+    assert "cache" not in out.text and "stored data" not in out.text
+    assert "please reinstall the app." in out.text.lower() and "If so" not in out.text
+    branch = run("Have you cleared your cache? If not, please clear it in Settings. Ticket AP-5521.", customer_name="Sam Lee",
+                 customer_message="The app keeps crashing. I already cleared the cache.")  # fmt: skip
+    assert "If not" not in branch.text and "AP-5521" in branch.text
+
+
+def test_twice_counts_contacts_only_after_a_verb_of_getting_in_touch():
+    restarted = run("Please reinstall the app.", customer_name="Sam Lee",
+                    customer_message="The app keeps crashing and I'm fed up. I restarted my phone twice.")  # fmt: skip
+    assert "second time" not in restarted.text and "contact us a second" not in restarted.text
+    called = run("Your card is unblocked now.", customer_name="Kavya", customer_message="I've called twice about my blocked card and I'm fed up.")
+    assert "second time" in called.text or "called twice" in called.text
+
+
+def test_a_booking_reference_the_customer_quoted_is_not_asked_for_again():
+    out = run("Can you please provide your booking reference so I can check? The new date will show within 24 hours.", customer_name="Ruth Bell",
+              customer_message="My booking K7TR2P for 9 June has the wrong date on it.")  # fmt: skip
+    assert "booking reference" not in out.text and "24 hours" in out.text
+
+
+def test_great_news_alone_goes_for_a_customer_who_has_lost_a_lot():
+    out = run("Hi. Great news! 🎉 Your claim CL-4410 for the flood damage is approved and £1,200 will be paid within 5 days.", customer_name="Dana Price",
+              customer_message="Our ground floor was flooded last week and we've lost almost everything. I'm exhausted and heartbroken.")  # fmt: skip
+    assert "Great news" not in out.text and "£1,200" in out.text and "CL-4410" in out.text
+
+
+def test_we_cant_is_no_alternative_a_flat_no_gets_a_placeholder():
+    out = run("We can't refund digital purchases.", customer_name="Tom Rye",
+              customer_message="I bought the wrong game by mistake five minutes ago, can I get a refund?")  # fmt: skip
+    assert "We can't refund digital purchases." in out.text and len(find_placeholders(out.text)) == 1
+
+
+def test_an_apostrophe_s_is_a_verb_only_where_it_reads_as_is_or_has():
+    from coach.analysis.fluency import has_finite_verb
+
+    assert has_finite_verb("the sale's over")
+    assert has_finite_verb("the parcel's been sent")
+    assert has_finite_verb("it's late")
+    assert not has_finite_verb("my late mother's wardrobe")
+    assert not has_finite_verb("the customer's order number")

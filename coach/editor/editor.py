@@ -40,7 +40,7 @@ MAX_TONE_CHECKS = 40  # sentence re-checks per draft; past this, a harmful sente
 
 # The reply already offers a way round the no: no placeholder asks the agent for one.
 _ALTERNATIVE = re.compile(
-    r"\b(?:unless|instead|alternatively|you (?:can|could|may)|we (?:can|could)|option|options|if you (?:book|choose|prefer|like))\b|"
+    r"\b(?:unless|instead|alternatively|you (?:can|could|may)|we (?:can|could)|option|options|if you (?:book|choose|prefer|like))\b(?!['’]t|not)|"
     # a remedy already given ("Refund of $23.85 issued", "a letter with the reasons was posted") or on offer ("our service can provide")
     r"\b(?:refund|credit|replacement|voucher|letter|email|reimbursement|compensation|exchange)\b(?:[^.!?\n]|(?<=\d)\.(?=\d)){0,60}\b(?:issued|sent|posted|processed|arranged|applied|credited|on its way)\b|"
     r"\b(?:service|team|store|pharmacy|branch|desk)\s+(?:can|will|could)\b",
@@ -116,15 +116,20 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             outcome = Outcome("drop", "", "Removed a cheery exclamation: it jars with how the customer feels.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise", "replace") and outcome.text and "sadness" in negative:
             calmer = without_cheer(outcome.text, facts)
-            if calmer:
+            if calmer == "":
+                outcome = Outcome("drop", "", "Removed the cheer: it jars after what the customer is going through.", ["acknowledge-emotion"])
+            elif calmer:
                 outcome = Outcome("replace", calmer, "Left out the cheer: it jars after what the customer is going through.", ["acknowledge-emotion"])
         if outcomes and outcomes[-1].action == "drop" and outcome.action in ("keep", "normalise", "replace"):
             # "If that doesn't work, we can book a tech": "that" was the sentence just removed
             rest = _IF_THAT_FAILS.sub("", outcome.text, count=1)
-            if rest != outcome.text and rest:
+            if outcomes[-1].reason.startswith(_REDO) and _IF_NOT.match(outcome.text) and not facts:
+                outcome = Outcome("drop", "", f"{outcomes[-1].reason} (and what to do if they had not)", ["reference-history"], fallback=outcome.text)
+            elif rest != outcome.text and rest:
                 outcome = Outcome("replace", rest[:1].upper() + rest[1:], "Left out the condition on the sentence removed before it.", ["reference-history"])
         if outcome.action in ("keep", "normalise", "replace") and outcome.text:
-            did = _asks_to_redo(outcome.text, done) if not facts else None  # a request that carries facts is the agent's to reword
+            # read in the draft's own words: a jargon swap ("cache" -> "stored data") must not hide the request
+            did = _asks_to_redo(sentence.text, done) if not facts else None  # a request that carries facts is the agent's to reword
             if did:
                 outcome = Outcome("drop", "", f"{_REDO} {did}.", ["reference-history"], fallback=outcome.text)
         if outcome.action in ("keep", "normalise"):
@@ -139,7 +144,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     if all(p.change is not None and p.change.kind == "removed" for p in pieces):
         # Nothing of the draft would be left: keep each sentence (with its safe word fixes) for the agent to reword.
         pieces = [_Piece(p.start, p.end, o.fallback or p.change.before, _fixed(p, o), NeedsWords(sentence=o.fallback or p.change.before,
-                  reason=f"Needs your words: {o.reason.removeprefix('Removed: ')}", start=0, end=0, cites=o.cites)) for p, o in zip(pieces, outcomes)]  # fmt: skip
+                  reason=f"Needs your words: taking this out would leave nothing of the draft ({o.reason.removeprefix('Removed: ')})", start=0, end=0, cites=o.cites)) for p, o in zip(pieces, outcomes)]  # fmt: skip
 
     body_text = " ".join(p.text for p in pieces)
     lex = load_personal_lexicon()
@@ -276,7 +281,10 @@ _ITEMS = {
     "a photo": re.compile(r"\b(?:photo|photograph|picture|image|pic)s?\b", re.I),
     "their email address": re.compile(r"\bemail\s+address\b", re.I),
     "the account number": re.compile(r"\baccount\s*(?:number|no\.?)\b", re.I),
+    "the booking reference": re.compile(r"\b(?:booking|reservation|confirmation)\s*(?:reference|ref|number|no\.?|code)\b", re.I),
 }
+# A code as customers quote one: letters and digits ("K7TR2P", "PA-661204") or a long number.
+_CODE = r"(?:(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}|\d{6,})"
 
 
 def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
@@ -293,6 +301,8 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
         given.add("a photo")
     if "email" in kinds:
         given.add("their email address")
+    if re.search(rf"\b(?:booking|reservation|confirmation)\b[^.\n]{{0,30}}?\b{_CODE}\b", text, re.I):
+        given.add("the booking reference")
     return given
 
 
@@ -310,7 +320,12 @@ _DEED_NOUNS = re.compile(r"\b(router|modem|app|cache|complaint|report|claim|form
 
 
 _REDO = "Removed a request to redo what the customer says they already did:"
-_IF_THAT_FAILS = re.compile(r"^if (?:that|this|it) (?:doesn['’]t|does not|didn['’]t|did not|won['’]t) (?:work|help|fix (?:it|this|the problem))\s*,?\s*", re.I)
+_IF_THAT_FAILS = re.compile(
+    r"^(?:if (?:that|this|it) (?:doesn['’]t|does not|didn['’]t|did not|won['’]t) (?:work|help|fix (?:it|this|the problem))|"
+    r"if so|if you (?:already )?(?:have|did)(?: done that| already)?)\s*,?\s*", re.I
+)
+# After a dropped request to redo what the customer did, the branch for one who did not do it.
+_IF_NOT = re.compile(r"^if (?:not|you haven['’]t|you have not|you didn['’]t)\b", re.I)
 
 
 def _singular(noun: str) -> str:

@@ -30,7 +30,14 @@ from coach.schemas import Context, Emotion, PastInteraction
 _ORDINALS = {"second": "second", "2nd": "second", "twice": "second", "third": "third", "3rd": "third", "three": "third",
              "fourth": "fourth", "4th": "fourth", "four": "fourth", "fifth": "fifth", "5th": "fifth", "five": "fifth"}  # fmt: skip
 _RANK = ["second", "third", "fourth", "fifth"]
-_COUNT = re.compile(r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(?:time|email|e-mail|message|call|letter|chat|request|complaint)\b|\b(twice)\b|\b(three|four|five)\s+times\b", re.I)
+# "twice" and "three times" count contacts only after a verb of getting in touch ("I've called twice"), not
+# after anything else the customer did ("restarted my phone twice", "charged twice").
+_CONTACTED = r"\b(?:asked|called|rung|rang|phoned|emailed|e-mailed|written|wrote|contacted|messaged|chased|complained|been in touch|reported (?:it|this))\b[^.!?\n]{0,25}?"
+_COUNT = re.compile(
+    rf"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(?:time|email|e-mail|message|call|letter|chat|request|complaint)\b|"
+    rf"{_CONTACTED}\b(twice)\b|{_CONTACTED}\b(three|four|five)\s+times\b",
+    re.I,
+)
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
     re.I,
@@ -298,10 +305,11 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
         return None
     if gist.startswith(("you ", "your ")):
         return pick(bank.history[register], seed).format(date=date, gist=gist)
-    if _same_subject(item, draft, context) and len(gist.split()) <= SHORT_GIST_WORDS and has_finite_verb(gist):
+    if _same_subject(item, draft, context) and _CONTACT_NOTE.search(item.note) and len(gist.split()) <= SHORT_GIST_WORDS and has_finite_verb(gist):
         # the note is about the very order or ticket in hand: its gist as the agent wrote it, when it says what
         # happened ("blender delivered without lid"); a bare label ("call with Neha") would read as a pasted note,
-        # so the contact is named by its date instead
+        # so the contact is named by its date instead; a note that records no contact (a booking made online)
+        # is no "you contacted us"
         return pick(bank.noted[register], seed).format(date=date, gist=gist)
     # Only the date would be left: "your earlier contact about this" claims a link the note may not bear out
     # (an address change, a purchase), so nothing is said.

@@ -300,13 +300,17 @@ def _empty_exclamation(sentence: str) -> bool:
 
 
 _CHEER_LEAD = re.compile(r"^(?:great|good|fantastic|brilliant|exciting|awesome|amazing) news\s*[,!:.–—-]*\s*(?=\w)", re.I)
+_CHEER_ALONE = re.compile(r"^(?:great|good|fantastic|brilliant|exciting|awesome|amazing) news\s*[!.]*$", re.I)
 _CHEER_WORDS = [(re.compile(r"\b(?:super|really|so|dead) (?:easy|simple)\b", re.I), "simple"),
                 (re.compile(r"\b(?:super|really|so) (?:quick|fast)\b", re.I), "quick")]  # fmt: skip
 
 
 def without_cheer(sentence: str, facts: list[Fact]) -> str | None:
     """The sentence without its cheerful lead-in ("Great news, ...") or cheery words ("super easy"), for a customer
-    who is grieving; None when it has none, or the plain version would not stand as a sentence."""
+    who is grieving; "" when the cheer is all it says; None when it has none, or the plain version would not
+    stand as a sentence."""
+    if _CHEER_ALONE.match(sentence.strip()):
+        return ""  # "Great news!" and nothing else: nothing is left to say
     text = _CHEER_LEAD.sub("", sentence.strip())
     for pattern, plain in _CHEER_WORDS:
         text = pattern.sub(plain, text)
