@@ -750,3 +750,17 @@ def test_an_apostrophe_s_is_a_verb_only_where_it_reads_as_is_or_has():
     assert has_finite_verb("it's late")
     assert not has_finite_verb("my late mother's wardrobe")
     assert not has_finite_verb("the customer's order number")
+
+
+def test_an_exclamation_that_says_nothing_goes_even_when_an_emoji_ended_it():
+    out = run("Ahh classic driver fail 🤦 we've asked the driver to collect it from no. 41 tonight. Ref RD-33871.",
+              customer_name="Tan", customer_message="Your driver left my parcel at number 41, not 14.")  # fmt: skip
+    assert "fail" not in out.text and "no. 41 tonight" in out.text and "RD-33871" in out.text
+
+
+def test_a_wish_without_its_subject_gets_one():
+    from coach.editor.phrasebank import load_bank
+    from coach.editor.words import normalise
+
+    assert normalise("hope Sam gets better soon", load_bank(), False) == "I hope Sam gets better soon."
+    assert normalise("Hope is on leave today.", load_bank(), False) == "Hope is on leave today."

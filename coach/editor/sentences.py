@@ -199,10 +199,10 @@ def decide(
         label = label_as_sentence(bare)
         if label and _guard_agrees(sentence, label):
             return Outcome("normalise", label, "Said the reference as a sentence.", ["keep-it-simple"])
+        if not facts and _empty_exclamation(bare):  # "Ahh classic driver fail 🤦": without its emoji, still nothing
+            return Outcome("drop", "", "Removed an exclamation that says nothing to this customer.", ["keep-it-simple"])
         if bare != sentence and _same_facts(sentence, bare, facts):  # the sentence is the agent's; its emoji can go
             return Outcome("normalise", bare, "Left out the emoji.", ["emoji-and-punctuation"])
-        if not facts and _empty_exclamation(bare):
-            return Outcome("drop", "", "Removed an exclamation that says nothing to this customer.", ["keep-it-simple"])
         return Outcome("keep", sentence)
     cites = list(dict.fromkeys(f.card for f in harmful if f.card))
     why = harmful[0].message.rstrip(".")
@@ -293,7 +293,8 @@ def _empty_exclamation(sentence: str) -> bool:
     good wishes."""
     text = sentence.strip()
     short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
-    return (short and problem(text) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
+    closed = text if text.endswith((".", "!", "?")) else f"{text}."  # an emoji took its full stop: judge the words
+    return (short and problem(closed) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
             and not re.search(r"\d|[/>@]|\w\.\w|\b[A-Z]{2,}\b", text)  # a number, a link, a menu path or "ETA TBC" is content
             and not re.search(r"^no\s+(?:eta|date|update|news|change|charge|fee|estimate|answer|reply)\b|\b(?:yet|at present|currently)\b", text, re.I)  # "No ETA at present" says something
             and not _KIND_WORDS.search(text))  # "omg so sorry 😭": an apology to put right  # fmt: skip

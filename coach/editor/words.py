@@ -30,7 +30,9 @@ _TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
 # "looks like the driver ...": "it" dropped before a verb of seeming.
 _DROPPED_IT_LOOKS = re.compile(r"^(looks like|seems like|sounds like|seems|looks as if|appears)(?=\s)", re.I)
 # "hope your mum is ok": the agent is the one who hopes.
-_DROPPED_HOPE = re.compile(r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b)", re.I)
+_DROPPED_HOPE = re.compile(
+    r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b|\w+(?:['’]s\b|\s+(?:is|are|was|gets|feels|has)\b))", re.I
+)  # "hope mum's ok", "hope Sam gets better": a wish, not the name Hope
 # "should be there by Friday": the thing being delivered or fixed is the one that should.
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")

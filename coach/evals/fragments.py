@@ -35,7 +35,8 @@ A sentence has a finite verb when any of these holds:
 1. an auxiliary or modal (is, are, was, were, has, have, had, do, does, did, will, would, can, could,
    shall, should, may, might, must; "am" only after "I"; a capitalised "May"/"Will" past the first word
    is read as a month/name), or a contraction ending in n't, 're, 've, 'll, 'd, 'm, or 's after a
-   pronoun-like word (it's, that's, there's, here's, let's, ...; "Sarah's" is a possessive);
+   pronoun-like word (it's, that's, there's, here's, let's, ...; "Sarah's" is a possessive), or 's after
+   any word when a predicate word or past form follows it ("the rider's stuck", "the sale's over");
 2. a subject pronoun followed by a word: I/we/they/he/she before any word but a conjunction;
    you/it/there likewise, unless a preposition comes before it or a preposition/determiner after it
    ("for you on Monday" is not a clause); this/that only before a verb-looking word (an auxiliary,
@@ -51,7 +52,7 @@ A sentence has a finite verb when any of these holds:
    not a determiner, preposition, "to", "be/been/being" or a conjunction ("Your refund of £39.00 went
    back", "The parcel arrived", but not "the attached label"). An -s form must also be followed by a
    word that is not a conjunction, and, for a noun-like verb, by an object-like word or a time adverb
-   ("ships tomorrow"); and a base form of a non-noun-like listed verb counts after a plural-looking word
+   ("ships tomorrow"); a non-noun-like -s form also counts before a number ("takes 7-10 days"); and a base form of a non-noun-like listed verb counts after a plural-looking word
    ("The couriers deliver on Saturdays");
 5. a formulaic opener accepted in support writing: thanks / thank you / many thanks / sorry / apologies /
    my apologies / congratulations / welcome / no need / happy to / glad to / looking forward.
@@ -107,6 +108,12 @@ S_CONTRACTION_STEMS = _words(
     "it that there here what who where when how why he she let this everything nothing something "
     "someone everyone nobody"
 )
+# words after a noun's 's that make it "is"/"has", not a possessive ("the rider's stuck", "check-in's fine"): a
+# possessive is followed by a noun, and these are adjectives, adverbs and participles (any past form counts too)
+S_PREDICATES = _words(
+    "fine ok okay stuck over ready done late gone been got not now still just already due here there going "
+    "coming arriving running waiting available sorted broken missing lost closed"
+)
 SUBJECTS = _words("i we they he she")
 WEAK_SUBJECTS = _words("you it there")
 DEMONSTRATIVES = _words("this that")
@@ -149,7 +156,7 @@ BASE_VERBS = _words(
     "remember ensure provide include attach confirm cancel forward replace arrange schedule unplug "
     "appreciate understand agree recommend suggest advise pay buy save apply register activate raise "
     "escalate resolve handle speak write await unsubscribe subscribe redeem reach reactivate refresh reboot "
-    "deliver arrive require want hear refer respond mean take be sit choose re-enter double-check log-in "
+    "deliver arrive require want hear refer respond mean take be sit choose re-enter double-check log-in remit "
     "look-up continue rebook reschedule relaunch reconnect restore sign-in bring discard dispose return-to "
     "reply-to check-in "
     # also common nouns (see NOUNISH_VERBS)
@@ -265,7 +272,7 @@ _NEXT_CHAR = re.compile(r"\s*+(\S?)")
 # a URL or e-mail address is one token (an e-mail only from a token start, which keeps it linear)
 _TOKEN = re.compile(
     r"(?P<url>(?:https?://|www\.)\S++|(?<!\S)[^\s@]++@\S+)"
-    r"|[A-Za-z]+(?:['’][A-Za-z]+)*(?:-[A-Za-z]+)*|\d[\d.,:/-]*|[^\sA-Za-z\d]"
+    r"|[A-Za-z]+(?:['’][A-Za-z]+)*(?:-[A-Za-z]+(?:['’][A-Za-z]+)*)*|\d[\d.,:/-]*|[^\sA-Za-z\d]"
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
@@ -436,6 +443,9 @@ def _is_aux(toks: list[_Token], i: int) -> bool:
             return True
         if suffix == "s" and stem in S_CONTRACTION_STEMS:
             return True
+        following = _word_at(toks, i + 1)
+        if suffix == "s" and following is not None and (following.low in S_PREDICATES or _is_past(following.low)):
+            return True
     return False
 
 
@@ -551,6 +561,8 @@ def has_finite_verb(sentence: str) -> bool:
         if stem is not None and nxt is not None and nxt.low not in CONJUNCTIONS:
             if stem not in NOUNISH_VERBS or nxt.low in _AFTER_NOUNISH_S_FORM:
                 return True
+        if stem is not None and stem not in NOUNISH_VERBS and i + 1 < n and toks[i + 1].kind == "n":
+            return True  # "takes 7-10 working days", "costs £5"
         if (
             low in BASE_VERBS
             and low not in NOUNISH_VERBS
