@@ -764,3 +764,21 @@ def test_a_wish_without_its_subject_gets_one():
 
     assert normalise("hope Sam gets better soon", load_bank(), False) == "I hope Sam gets better soon."
     assert normalise("Hope is on leave today.", load_bank(), False) == "Hope is on leave today."
+
+
+def test_a_note_in_the_agents_shorthand_is_said_from_the_customers_side():
+    from coach.editor.opening import _gist
+
+    assert _gist("Patient felt faint during filling; recovered after lying flat.") == "you felt faint during filling"
+    assert _gist("Routine 60k service booked; quoted $289.") == "your routine 60k service was booked"
+    assert _gist("Missed collection reported again; crew supervisor told.") == "you reported a missed collection again"
+    assert _gist("Booking HB-4410 made online for 12-15 October.") != "your booking HB-4410 was made online"
+
+
+def test_telling_a_worried_customer_not_to_worry_goes_and_so_as_an_intensifier_keeps_its_clause():
+    out = run("Extractions are routine procedures and there is nothing to worry about. Your appointment is Tuesday 8 April at 09:40.",
+              customer_name="Edith", customer_message="I'm 81 and very nervous about my extraction next week.")  # fmt: skip
+    assert "nothing to worry" not in out.text and "8 April at 09:40" in out.text
+    asked = run("Your invoice INV-50288 totals £3,125.00.", customer_name="Charles",
+                customer_message="Why is my invoice so much higher than I expected? This is not good enough.")  # fmt: skip
+    assert "why your invoice is." not in asked.text

@@ -186,7 +186,12 @@ _CLAUSE_START = re.compile(
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
 # A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
-_CLAUSE_END = re.compile(r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|so|because|which|who|although|though|when|while|if|then|plus|also)\s", re.I)
+# "so" ends a clause before a new subject ("..., so I called"), not as an intensifier ("so much higher").
+_CLAUSE_END = re.compile(
+    r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
+    r"\sso\s(?=(?:I|I['’]\w+|we|you|they|he|she|it|the|my|our|this|that|there|now|please)\b)",
+    re.I,
+)
 # After "and", a clause that goes on with the same subject ("... and haven't seen the money", "... and nobody came").
 _GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
 # "No heating or hot water since Sunday.": what the customer has been without, said as a clause of theirs.
@@ -384,6 +389,8 @@ def _gist(note: str) -> str | None:
     first = _CALL_WITH.sub(lambda m: f"you spoke to {m.group(1)}", first, count=1)  # "Call with Neha" -> "you spoke to Neha"
     first = _CUSTOMER_VERB_FIRST.sub(lambda m: "you " + m.group(1).lower(), first, count=1)  # "Reported loss of ..." -> "you reported loss of ..."
     first = _PASSIVE.sub(lambda m: f"your {m.group('thing').lower()}{m.group('ref') or ''} was {m.group('done')}", first, count=1)
+    if not first.startswith(("you ", "your ")):
+        first = _THEY_REPORTED.sub(lambda m: f"you {m.group('verb')} {_a(m.group('thing'))}{m.group('rest') or ''}", first, count=1)
     if first[:1].isupper() and not first[1:2].isupper() and not re.match(r"^[A-Z][a-z]+\s+[A-Z]", first):
         first = first[0].lower() + first[1:]
     if _THIN.match(first):
@@ -420,17 +427,29 @@ _CONTACT_NOTE = re.compile(
     re.I,
 )
 _DANGLING = re.compile(r"\b(?:the|a|an|to|for|of|with|and|or|but|your|my|our|their|his|her|this|that|on|in|at|by|from)$", re.I)
-_ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b)")
+_ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player|buyer|owner|guest|resident|parent)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b|felt\b|had\b|got\b|lost\b|left\b|came\b|went\b|took\b|fell\b)")
 # An address, a phone number or an email in a note stays out of a reply.
 # "Order #48213 delayed at depot" -> "your order #48213 was delayed at depot"
 _PASSIVE = re.compile(
-    r"^(?P<thing>(?i:order|parcel|package|claim|booking|return label|return|refund|ticket|visit|engineer visit|appointment|invoice|card|"
-    r"replacement|repair|application|payment|complaint|request|case))(?P<ref>\s+#?[A-Z0-9][\w-]*\d[\w-]*)?\s+"
+    r"^(?P<thing>(?:(?i:routine|annual|first|second|new|original|full|[\w-]*\d[\w-]*)\s+){0,2}(?i:order|parcel|package|claim|booking|return label|return|refund|ticket|visit|engineer visit|appointment|invoice|card|"
+    r"replacement|repair|application|payment|complaint|request|case|service|install|installation|estimate|quote|inspection|survey|"
+    r"prescription|delivery|collection))(?P<ref>\s+#?[A-Z0-9][\w-]*\d[\w-]*)?\s+"
     r"(?P<done>(?:issued|delayed|booked|sent|raised|lodged|opened|cancelled|received|marked|rebooked|approved|declined|returned|"
-    r"refunded|delivered|restored|reported|escalated|dispatched|shipped|logged|closed|updated|processed|collected)\b)"
+    r"refunded|delivered|restored|reported|escalated|dispatched|shipped|logged|closed|updated|processed|collected|given|quoted|"
+    r"scheduled|postponed|arranged|fitted|replaced|installed|completed|missed|paid)\b)"
 )
+# "Missed collection reported": what the customer reported, said from their side ("you reported a missed collection").
+_THEY_REPORTED = re.compile(r"^(?P<thing>[A-Za-z][\w -]{2,40}?)\s+(?P<verb>reported|queried|disputed|raised)(?P<rest>\s+again)?(?=$|,)")
 _PERSONAL_DATA = re.compile(r"\b\d+[A-Za-z]?\s+[A-Z][a-z]+\s+(?:St|Street|Rd|Road|Ave|Avenue|Lane|Close|Row|Way|Drive|Court|Place|Crescent)\b|@|\+?\d[\d ]{8,}\d")
 _THIN = re.compile(r"^(?:you|they|he|she)\s+(?:called|phoned|rang|emailed|chased|wrote|contacted us|got in touch)(?:\s+again)?$", re.I)
+
+
+def _a(thing: str) -> str:
+    """ "missed collection" -> "a missed collection"; a thing that already has its article, or a plural, stays."""
+    low = thing.lower()
+    if re.match(r"(?:a|an|the|your|their|his|her|its|some|no|\d)\b", low) or low.endswith("s"):
+        return low
+    return ("an " if low[:1] in "aeiou" else "a ") + low
 
 
 def _date(day: dt.date, locale: str, bank: Bank) -> str:
