@@ -782,3 +782,20 @@ def test_telling_a_worried_customer_not_to_worry_goes_and_so_as_an_intensifier_k
     asked = run("Your invoice INV-50288 totals £3,125.00.", customer_name="Charles",
                 customer_message="Why is my invoice so much higher than I expected? This is not good enough.")  # fmt: skip
     assert "why your invoice is." not in asked.text
+
+
+def test_a_stock_apology_gives_way_only_to_an_acknowledgement_that_names_what_happened():
+    named = run("Sorry about that! Engineer is booked for Thursday 8am–12pm.", customer_name="Aisha",
+                customer_message="We've had no heating or hot water since Sunday and I have a newborn. I'm so frustrated.")  # fmt: skip
+    assert "Sorry about that" not in named.text and "heating" in named.text and "Thursday 8am–12pm" in named.text
+    removed = [c for c in named.changes if c.kind == "removed"]
+    assert removed and removed[0].before == "Sorry about that!"
+    vague = run("Sorry to hear that. Your alarm engineer visits on 24 March.", customer_name="Rachel",
+                customer_message="This is really annoying.")  # fmt: skip
+    assert "Sorry to hear that." in vague.text  # no specific line to put in its place: the draft's apology stays
+
+
+def test_a_question_about_savings_or_income_is_prying():
+    out = run("How much do you have in savings? We can offer a reduced payment of £120/month, agreement CF-77310.",
+              customer_name="Joanne", customer_message="I've been made redundant and I can't make this month's payment.")  # fmt: skip
+    assert "savings" not in out.text and "CF-77310" in out.text

@@ -166,14 +166,27 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             pieces.append(_Piece(after.end, after.end, line, Change(kind="added", after=line, reason="Where the reply says no, say what you can offer instead: only you know what that is.", cites=["no-flat-no"])))
 
     # what the reply will say, not what the draft said: an apology the edit dropped (an emoji flood) no longer counts
-    # A bare "I'm sorry." names nothing: it gives way to an acknowledgement that says what the customer went through.
-    bare = [p for p in pieces if p.text == BARE_APOLOGY and p.change is not None]
+    # A bare "I'm sorry." or a stock one ("Sorry to hear that!", "Apologies for any inconvenience.") names nothing:
+    # it gives way to an acknowledgement that says what the customer went through.
+    bare = [p for p in pieces if p.text and p.flag is None and (p.text == BARE_APOLOGY and p.change is not None or _STOCK_APOLOGY.match(p.text))]
     bare_ids = {id(p) for p in bare}  # by identity: comparing pieces field by field would make this quadratic
-    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text and id(p) not in bare_ids), checks)
-    if bare and any("acknowledge-emotion" in c.cites for c in opening):
-        for piece in bare:
-            piece.text = ""
-            piece.change = piece.change.model_copy(update={"kind": "removed", "after": "", "reason": "A bare apology gave way to one that names what happened."})
+    opening, shorter = _opening(request, analysis, layout, bank, register, seed, " ".join(p.text for p in pieces if p.text), checks,
+                                without_stock=" ".join(p.text for p in pieces if p.text and id(p) not in bare_ids) if bare else None)  # fmt: skip
+    kept = [(p, p.text, p.change) for p in bare]  # as they were, should the acknowledgement not fit after all
+
+    def acknowledged(lines: list[Change]) -> bool:
+        return any("acknowledge-emotion" in c.cites for c in lines)
+
+    def settle_bare(lines: list[Change]) -> None:
+        for piece, text, change in kept:
+            piece.text, piece.change = text, change
+            if acknowledged(lines):
+                before = change.before if change is not None else draft[piece.start : piece.end]
+                piece.text = ""
+                piece.change = Change(kind="removed", before=before, after="", reason="A stock apology gave way to one that names what happened.",
+                                      cites=["acknowledge-emotion"], draft_span=(piece.start, piece.end))  # fmt: skip
+
+    settle_bare(opening)
     greeting = _greeting(request, layout, bank, register)
     signoff = _signoff(layout, draft, bank, register, negative, pleasantry)
     # The additions stay in proportion to the draft and within the request's word limit; the first ones
@@ -181,6 +194,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     own = len(draft.split()) - sum(len(draft[s:e].split()) for s, e in layout.protected)  # the draft's words, quotes aside
     budget = max(ADDITIONS_MIN, round(ADDITIONS_SHARE * own))
     while opening:
+        settle_bare(opening)
         added = sum(len(c.after.split()) for c in opening)
         result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register)
         if added <= budget and len(result.text.split()) <= request.word_limit:
@@ -190,6 +204,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             opening = [*opening[:last], shorter.pop(last)]
             continue
         opening = opening[:-1]  # the later lines go first (a detail before history, history before the acknowledgement)
+    settle_bare(opening)
     return _compose(draft, layout, greeting, opening, pieces, signoff, register)
 
 
@@ -239,6 +254,16 @@ def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:
                 out[index].append(item)
             index += 1
     return out
+
+
+# An apology that names nothing: a stock line any customer could get.
+_STOCK_APOLOGY = re.compile(
+    r"^(?:(?:I['’]m|I am|we['’]re|we are)\s+)?(?:so\s+|very\s+|really\s+|truly\s+)?sorry(?:\s+(?:to hear (?:that|this|about (?:that|this))|about (?:that|this)|"
+    r"for (?:the|any|this) (?:inconvenience|trouble|hassle)(?: caused)?))?\s*[.!]*$|"
+    r"^(?:my |our )?apologies for (?:the|any) (?:inconvenience|trouble)(?: caused)?\s*[.!]*$|"
+    r"^we apologi[sz]e for (?:the|any) inconvenience(?: caused| this (?:has|may have) caused)?\s*[.!]*$",
+    re.I,
+)
 
 
 def _sentence_piece(sentence: Sentence, outcome: Outcome) -> _Piece:
@@ -394,13 +419,18 @@ _HISTORY_REASON = "Named the earlier contact so the customer need not explain it
 
 
 def _opening(request: RewriteRequest, analysis: Analysis, layout: Layout, bank: Bank, register: str, seed: int, body: str,
-             clean: _ToneCheck) -> tuple[list[Change], dict[int, Change]]:  # fmt: skip
+             clean: _ToneCheck, without_stock: str | None = None) -> tuple[list[Change], dict[int, Change]]:  # fmt: skip
     """The lines added before the body (acknowledgement, history, a detail), and for some of them a shorter way to
-    say the same, by index, for a reply with little room."""
+    say the same, by index, for a reply with little room. `without_stock`: the body without its stock apologies,
+    which give way only to an acknowledgement that names the customer's situation."""
     context = request.context
     lines: list[Change] = []
     shorter: dict[int, Change] = {}
-    ack = acknowledgement(context.customer_message or "", body, analysis.emotions, bank, register, seed, clean.line)
+    message = context.customer_message or ""
+    ack = None
+    if without_stock is not None:
+        ack = acknowledgement(message, without_stock, analysis.emotions, bank, register, seed, clean.line, specific=True)
+    ack = ack or acknowledgement(message, body, analysis.emotions, bank, register, seed, clean.line)
     if ack:
         lines.append(Change(kind="added", after=ack, reason="Acknowledged what the customer told us, in their own terms.", cites=["acknowledge-emotion"]))
     relevant = relevant_history(context, request.draft, bank)

@@ -123,8 +123,9 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
 
 
 def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank: Bank, register: str, seed: int,
-                    clean=lambda text: True) -> str | None:  # fmt: skip
-    """One line naming what the customer said, or None when none is wanted."""
+                    clean=lambda text: True, specific: bool = False) -> str | None:  # fmt: skip
+    """One line naming what the customer said, or None when none is wanted. `specific`: only a line that names
+    the customer's situation or words, never a general one ("sorry for the hassle this has caused")."""
     # An emotion the customer's own words show (a lexicon cue), or one the model is sure of: an acknowledgement
     # of a feeling the customer did not show reads as a template.
     # A situation named in the message (a delay, a repeat contact, damage) is evidence enough.
@@ -154,6 +155,8 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
                 line = variant.format(said=said)
                 if problem(line) is None and clean(line):
                     return line
+    if specific and key == "general":
+        return None
     apologised = bool(_APOLOGY.search(draft_body))
     for entry in bank.situations[key].entries:
         if entry.emotions and not names & set(entry.emotions):
