@@ -799,3 +799,43 @@ def test_a_question_about_savings_or_income_is_prying():
     out = run("How much do you have in savings? We can offer a reduced payment of £120/month, agreement CF-77310.",
               customer_name="Joanne", customer_message="I've been made redundant and I can't make this month's payment.")  # fmt: skip
     assert "savings" not in out.text and "CF-77310" in out.text
+
+
+# --- round-8 review findings (set H): each a regression test ----------------------------------------------------
+
+
+def test_a_greeting_on_its_own_line_keeps_the_next_lines_capital():
+    out = run("Hi Owen,\nThanks for checking in. Your bike (job BK-2045) is ready.\nCheers,\nFfion", customer_name="Owen Price",
+              customer_message="Just checking if my bike's ready?")  # fmt: skip
+    assert "\nThanks for checking in." in out.text
+
+
+def test_a_note_in_shorthand_is_named_by_its_date_not_pasted():
+    from coach.editor.opening import _gist
+
+    assert _gist("Member called re missing cards MM-30291. Said reprint would go out w/c 23 Feb.") is None
+    assert _gist("Student complained instructor Dave 40 min late. Apologised, lesson credited.") is None
+    assert _gist("Owner reported small nick on Biscuit's L ear after groom.") is None
+    assert _gist("Guest phoned to cancel HR-10442 due to family illness.") == "you phoned to cancel HR-10442 due to family illness"
+
+
+def test_a_draft_that_names_the_earlier_time_gets_no_history_line():
+    history = [{"date": "2026-02-21", "note": "Owner reported a small nick on Biscuit's ear after a groom."}]
+    out = run("I'm sorry Biscuit came home with another nick, especially after the one in February. Jess will groom him on 18 April.",
+              customer_name="Imogen", history=history, customer_message="Biscuit came home with a nick on his ear again, same as last time.")  # fmt: skip
+    assert "I can see" not in out.text
+
+
+def test_an_acknowledgement_keeps_a_time_whole_and_never_quotes_the_customers_own_apology():
+    ferry = run("The £42.50 for FRY-22817 was processed today.", customer_name="Gareth",
+                customer_message="This is the third time I'm writing about the cancelled 07:15 sailing on 14 May. I'm losing patience.")  # fmt: skip
+    assert "07." not in ferry.text.replace("07:15", "")
+    sorry = run("The missed appointment fee is £30 but we've waived it this once.", customer_name="Harriet",
+                customer_message="I'm so sorry I missed my appointment on 14 January. I'm really embarrassed.")  # fmt: skip
+    assert "you're so sorry" not in sorry.text
+
+
+def test_yes_left_alone_once_the_blame_is_cut_goes_with_it():
+    out = run("Yeah, the post office isn't exactly our fault. Cards for MM-30291 were re-sent March 3.", customer_name="Eleanor",
+              customer_message="My membership cards still haven't arrived.")  # fmt: skip
+    assert "our fault" not in out.text and "Yes." not in out.text and "MM-30291" in out.text

@@ -258,8 +258,8 @@ def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:
 
 # An apology that names nothing: a stock line any customer could get.
 _STOCK_APOLOGY = re.compile(
-    r"^(?:(?:I['’]m|I am|we['’]re|we are)\s+)?(?:so\s+|very\s+|really\s+|truly\s+)?sorry(?:\s+(?:to hear (?:that|this|about (?:that|this))|about (?:that|this)|"
-    r"for (?:the|any|this) (?:inconvenience|trouble|hassle)(?: caused)?))?\s*[.!]*$|"
+    r"^(?:(?:I['’]m|I am|we['’]re|we are)\s+)?(?:so\s+|very\s+|really\s+|truly\s+)?sorry\s+(?:to hear (?:that|this|about (?:that|this))|about (?:that|this)|"
+    r"for (?:the|any|this) (?:inconvenience|trouble|hassle)(?: caused)?)\s*[.!]*$|"
     r"^(?:my |our )?apologies for (?:the|any) (?:inconvenience|trouble)(?: caused)?\s*[.!]*$|"
     r"^we apologi[sz]e for (?:the|any) inconvenience(?: caused| this (?:has|may have) caused)?\s*[.!]*$",
     re.I,
@@ -638,7 +638,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
 def _greeting_inline(out: list[str]) -> bool:
     """The text so far ends with a greeting that the next words run on from ("Hi Rosa, ")."""
     tail = "".join(out[-6:])
-    return bool(re.search(r",[ \t]*$", tail)) and "\n" not in tail.rstrip()[-40:]
+    return bool(re.search(r",[ \t]*\Z", tail)) and "\n" not in tail.rstrip()[-40:]
 
 
 _KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z][a-z])")  # "New York" keeps its capital; "Can I" does not

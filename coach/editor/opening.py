@@ -191,7 +191,7 @@ _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|tol
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
 # "so" ends a clause before a new subject ("..., so I called"), not as an intensifier ("so much higher").
 _CLAUSE_END = re.compile(
-    r",(?=\s)|\s[—–-]\s|[;:\n]|[.!?](?=\s|$)|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
+    r",(?=\s)|\s[—–-]\s|[;\n]|:(?!\d)|[.!?](?=\s|$)|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
     r"\sso\s(?=(?:I|I['’]\w+|we|you|they|he|she|it|the|my|our|this|that|there|now|please)\b)",
     re.I,
 )
@@ -199,8 +199,12 @@ _CLAUSE_END = re.compile(
 _GOES_ON = re.compile(r"(?:haven['’]t|hasn['’]t|have not|has not|still|never|didn['’]t|did not|can['’]t|nobody|no one|got)\b", re.I)
 # "No heating or hot water since Sunday.": what the customer has been without, said as a clause of theirs.
 _NO_SINCE = re.compile(r"^(?:still\s+)?no\s+(?P<what>[\w' ’,-]{3,60}?)\s+(?P<prep>since|for)\s+(?P<when>[\w' ’-]{2,30}?)\s*[.!]*$", re.I)
+# What something cost the customer, in the second person: preferred to what happened, when a sentence says both.
+_COST = re.compile(r"you(?:['’]ve| have)?\s+(?:missed|lost|had to|paid|wasted|spent|couldn['’]t|could not|can['’]t|cannot|been left)\b", re.I)
 _ABOUT_THEMSELVES = re.compile(
-    r"I(?:['’]m|\s+am)\s+not\s+(?:very\s+|that\s+|too\s+|so\s+)?(?:good|great|confident|used\s+to|comfortable|techy)\b", re.I
+    r"I(?:['’]m|\s+am)\s+not\s+(?:very\s+|that\s+|too\s+|so\s+)?(?:good|great|confident|used\s+to|comfortable|techy)\b|"
+    r"I(?:['’]m|\s+am)\s+(?:so\s+|really\s+|very\s+|truly\s+)?(?:sorry|embarrassed|ashamed)\b",  # the customer's own apology is not what went wrong
+    re.I,
 )
 _NOT_A_SUBJECT = re.compile(r"^the\s+(?:\w+\s+)?(?:time|day|week|month|year|way|thing|reason|point)\b", re.I)
 _WENT_WRONG = re.compile(
@@ -241,6 +245,7 @@ def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
             said = f"you've had no {without.group('what').strip()} {without.group('prep').lower()} {without.group('when').strip()}"
             if problem(said[:1].upper() + said[1:] + ".") is None:
                 return said, sentence
+        found: list[tuple[str, bool]] = []  # each clause, and whether it is a cost to the customer
         for start in _CLAUSE_START.finditer(sentence):
             if _AFTER_PREPOSITION.search(sentence, 0, start.start()):
                 continue  # "the voucher I bought for my mom's birthday expired": "my mom's birthday" is no subject
@@ -265,7 +270,12 @@ def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
                 said = re.sub(pattern, replacement, said, flags=re.I)
             said = said[:1].lower() + said[1:] if not re.match(r"[A-Z]{2}|I\b", said) else said
             if problem(said[:1].upper() + said[1:] + ".") is None:
-                return said, sentence
+                # "I'm worried I've missed something": a fear, not a cost, so it is no better than the rest
+                feared = re.search(r"\b(?:worried|afraid|scared|concerned|think|feel like|wonder|sure)\s*(?:that\s*)?$", sentence[: start.start()], re.I)
+                found.append((said, not feared and bool(_COST.match(said))))
+        if found:
+            # what it cost the customer ("you missed your sister's wedding") before what happened ("the 07:42 was cancelled")
+            return next((said for said, cost in found if cost), found[0][0]), sentence
     return None
 
 
@@ -359,6 +369,8 @@ def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:
     lowered = draft.lower()
     if item.date and {f.normal for f in extract_facts(draft, context.locale) if f.kind == "date"} & {item.date.isoformat()}:
         return True
+    if item.date and re.search(rf"\b(?:in|since|from|the one in|back in|last)\s+{item.date.strftime('%B')}\b", draft, re.I):
+        return True  # "especially after the one in February": the draft names the earlier time already
     return bool(_REFERS_TO_CONTACT.search(draft))  # "as I said last time", "following your call"
 
 
@@ -398,6 +410,8 @@ def _gist(note: str) -> str | None:
         first = first[0].lower() + first[1:]
     if _THIN.match(first):
         return None  # "customer called": says nothing the reply can use
+    if _SHORTHAND.search(first):
+        return None  # "you called re missing cards", "40 min late": the agent's shorthand, not words to send
     return first
 
 
@@ -430,7 +444,7 @@ _CONTACT_NOTE = re.compile(
     re.I,
 )
 _DANGLING = re.compile(r"\b(?:the|a|an|to|for|of|with|and|or|but|your|my|our|their|his|her|this|that|on|in|at|by|from)$", re.I)
-_ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|tenant|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player|buyer|owner|guest|resident|parent)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b|felt\b|had\b|got\b|lost\b|left\b|came\b|went\b|took\b|fell\b)")
+_ROLE_NOUN = re.compile(r"^(?i:the\s+)?(?i:customer|cust|tenant|donor|patient|applicant|student|passenger|member|caller|policyholder|account holder|client|user|player|buyer|owner|guest|resident|parent)\s+(?=[a-z]+ed\b|sent\b|made\b|gave\b|paid\b|rang\b|told\b|said\b|spoke\b|wrote\b|brought\b|bought\b|felt\b|had\b|got\b|lost\b|left\b|came\b|went\b|took\b|fell\b)")
 # An address, a phone number or an email in a note stays out of a reply.
 # "Order #48213 delayed at depot" -> "your order #48213 was delayed at depot"
 _PASSIVE = re.compile(
@@ -444,6 +458,8 @@ _PASSIVE = re.compile(
 # "Missed collection reported": what the customer reported, said from their side ("you reported a missed collection").
 _THEY_REPORTED = re.compile(r"^(?P<thing>[A-Za-z][\w -]{2,40}?)\s+(?P<verb>reported|queried|disputed|raised)(?P<rest>\s+again)?(?=$|,)")
 _PERSONAL_DATA = re.compile(r"\b\d+[A-Za-z]?\s+[A-Z][a-z]+\s+(?:St|Street|Rd|Road|Ave|Avenue|Lane|Close|Row|Way|Drive|Court|Place|Crescent)\b|@|\+?\d[\d ]{8,}\d")
+# Note-taking shorthand that a reply should not repeat.
+_SHORTHAND = re.compile(r"(?<![\w-])(?:re|cust|cx|w/c|w/o|approx|appt|mins?|hrs?|TBC|N/A|pls|info|msg|acct|dept|asap|FYI|cb|vm)(?![\w-])|\b[LR]\s+(?:ear|eye|side|hand|arm|leg|knee|foot|wheel)\b|&|\s/\s", re.I)
 _THIN = re.compile(r"^(?:you|they|he|she)\s+(?:called|phoned|rang|emailed|chased|wrote|contacted us|got in touch)(?:\s+again)?$", re.I)
 
 

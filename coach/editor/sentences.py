@@ -465,6 +465,8 @@ def _without_harmful_clauses(
             _well_formed(as_sentence) and clean(as_sentence) and not _LECTURE.search(clause) and not _RETORT.search(clause)
         ):
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
+    if all(_DISCOURSE_ONLY.match(clause.strip()) for clause in kept):
+        kept = []  # "Yeah, [the harm]": a "Yes." left on its own says nothing
     if not kept and refused and not facts:
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
     if not kept or len(kept) == len(clauses):
@@ -475,6 +477,7 @@ def _without_harmful_clauses(
     return None
 
 
+_DISCOURSE_ONLY = re.compile(r"^(?:yes|yeah|yep|no|nope|ok|okay|well|so|anyway|right|sure|look|honestly|listen)[.,!]*$", re.I)
 # A clause that offers a way forward ("but you can defer to the January cohort") is content, whatever its tone.
 _OFFER = re.compile(r"\b(?:you|we|I) (?:can|could|may)\b|\binstead\b|\balternative", re.I)
 
