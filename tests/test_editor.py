@@ -839,3 +839,21 @@ def test_yes_left_alone_once_the_blame_is_cut_goes_with_it():
     out = run("Yeah, the post office isn't exactly our fault. Cards for MM-30291 were re-sent March 3.", customer_name="Eleanor",
               customer_message="My membership cards still haven't arrived.")  # fmt: skip
     assert "our fault" not in out.text and "Yes." not in out.text and "MM-30291" in out.text
+
+
+def test_a_short_brush_off_the_model_is_sure_of_goes_but_a_refusal_or_owning_the_failure_stays():
+    out = run("It happens. Everyone else manages to read it. Your new install date is 14 April, job SOL-9812.",
+              customer_name="Wendy", customer_message="You postponed my install again. I'm frustrated.")  # fmt: skip
+    assert "It happens" not in out.text and "Everyone else" not in out.text and "14 April, job SOL-9812" in out.text
+    kept = run("It's not refundable. That is not good enough, and I'm sorry. Your voucher is V-2210.",
+               customer_name="Sam", customer_message="I want a refund, I'm annoyed.")  # fmt: skip
+    assert "It's not refundable." in kept.text and "not good enough" in kept.text
+
+
+def test_answering_back_and_sarcasm_about_other_customers_go_without_leaving_a_stub():
+    retort = run("Calling it a scam isn't going to help. The £450 charge is for the scratch, claim CH-2210.",
+                 customer_name="Niall", customer_message="This charge is a scam.")  # fmt: skip
+    assert "scam" not in retort.text and "CH-2210" in retort.text
+    busy = run("Sorry for the slow reply. Believe it or not, we have other clients too! Your photos will be ready by 30 June.",
+               customer_name="Zara", customer_message="I've emailed twice about my wedding photos.")  # fmt: skip
+    assert "other clients" not in busy.text and "Believe it or not" not in busy.text and "30 June" in busy.text

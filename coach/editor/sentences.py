@@ -82,7 +82,9 @@ class Outcome:
 # A retort to how the customer wrote: never content, always dropped.
 _RETORT = re.compile(
     r"\b(?:shouting|threatening|swearing|rudeness|being rude|calling us \w+|that (?:kind of )?language|(?:the|your) attitude|"
-    r"don'?t shout|no need to shout|no need for (?:that|the)|crying about it|keep it civil|keep this civil|mind your language)\b",
+    r"don'?t shout|no need to shout|no need for (?:that|the)|crying about it|keep it civil|keep this civil|mind your language)\b|"
+    # "Calling it a scam isn't going to help", "Complaining won't speed it up": what the customer said, answered back
+    r"^(?:calling|shouting|swearing|complaining|moaning|threatening|insulting)\b[^.!?\n]{0,40}\b(?:is(?:n['’]t| not) going to|won['’]t|will not|doesn['’]t|does not)\s+(?:help|change|get you|speed|make)\b",
     re.I,
 )
 
@@ -353,6 +355,10 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return True
     if kind == "blame" and any(f.category == "blaming" and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
         return True  # "Well, maybe reading the terms would have helped.": blame with nothing in it the customer needs
+    if (kind in ("answer", "filler", "blame") and words <= 12 and not _OWNS_IT.search(sentence) and not _SAYS_NO.search(sentence) and not load_personal_lexicon().refusal.search(sentence)
+            and any(f.category == "dismissive" and (model_p(f) or 0) >= DISMISSIVE_DROP_P for f in harmful)):  # fmt: skip
+        return True  # "It happens.", "Everyone else manages to read it.": a brush-off the model is sure of, with nothing in it;
+        # a refusal ("It's not refundable.") is an answer, and "That is not good enough." owns the failure
     # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
     return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
 
@@ -477,11 +483,15 @@ def _without_harmful_clauses(
     return None
 
 
-_DISCOURSE_ONLY = re.compile(r"^(?:yes|yeah|yep|no|nope|ok|okay|well|so|anyway|right|sure|look|honestly|listen)[.,!]*$", re.I)
+_DISCOURSE_ONLY = re.compile(r"^(?:yes|yeah|yep|no|nope|ok|okay|well|so|anyway|right|sure|look|honestly|listen|frankly|believe it or not|to be (?:honest|fair))[.,!]*$", re.I)
 # A clause that offers a way forward ("but you can defer to the January cohort") is content, whatever its tone.
 _OFFER = re.compile(r"\b(?:you|we|I) (?:can|could|may)\b|\binstead\b|\balternative", re.I)
 
 
+# The agent owning the failure: never a brush-off, whatever the model reads in it.
+_OWNS_IT = re.compile(r"\b(?:not good enough|should have|(?<!not )our (?:mistake|fault|error)|we got (?:this|it) wrong|unacceptable)\b", re.I)
+_SAYS_NO = re.compile(r"\b(?:not|isn['’]t|aren['’]t|non-?)\s*(?:refundable|eligible|available|possible|covered|transferable|included|allowed)\b", re.I)
+DISMISSIVE_DROP_P = 0.6  # the model is this sure a short, fact-free sentence brushes the customer off before it goes
 MODEL_CLAUSE_P = 0.5  # the learned model is this sure of the harm before a clause it doubts may go
 
 
