@@ -423,8 +423,10 @@ def test_no_placeholder_where_the_reply_already_gives_a_remedy_or_an_offer():
 
 
 def test_a_question_after_an_inline_greeting_starts_lower_case():
-    out = run("Hi Yusuf, can I ask what's come up? Is everything OK at home? We've cancelled your appointment on 19 March.", customer_name="Yusuf")
-    assert out.text.startswith("Hi Yusuf, can I ask") and "OK at home" not in out.text
+    out = run("Hi Yusuf, could you confirm 21 March works? Is everything OK at home? We've cancelled your appointment on 19 March.", customer_name="Yusuf")
+    assert out.text.startswith("Hi Yusuf, could you confirm") and "OK at home" not in out.text
+    # a prying question read alone (the model read it with the next one) goes whole
+    assert "what's come up" not in run("Hi Yusuf, can I ask what's come up? Is everything OK at home? We've cancelled your appointment on 19 March.", customer_name="Yusuf").text
 
 
 def test_a_history_gist_stops_at_the_notes_own_label_and_never_inside_a_time():
@@ -857,3 +859,9 @@ def test_answering_back_and_sarcasm_about_other_customers_go_without_leaving_a_s
     busy = run("Sorry for the slow reply. Believe it or not, we have other clients too! Your photos will be ready by 30 June.",
                customer_name="Zara", customer_message="I've emailed twice about my wedding photos.")  # fmt: skip
     assert "other clients" not in busy.text and "Believe it or not" not in busy.text and "30 June" in busy.text
+
+
+def test_a_sentence_an_emoji_ends_is_read_alone_for_its_tone():
+    out = run("Well, maybe reading the bundle terms would have helped 🙄 The bundle covered EU countries only. We can cap roaming at £50 a month.",
+              customer_name="Elif", customer_message="You charged me £287.40 for data in Turkey! I'm furious.")  # fmt: skip
+    assert "would have helped" not in out.text and "EU countries only" in out.text and "£50 a month" in out.text

@@ -31,7 +31,7 @@ from coach.editor.opening import (
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, bare_exclamation, decide, guarded, harm, model_p, without_cheer
-from coach.editor.words import BARE_APOLOGY
+from coach.editor.words import BARE_APOLOGY, without_emoji
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
 ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
@@ -102,12 +102,25 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     given = _given(message, context, analysis)
     done = _done_already("\n".join([message[:MAX_MESSAGE_READ], *(h.note[:MAX_MESSAGE_READ] for h in context.history[:20])]))
     outcomes: list[Outcome] = []
+    decided: dict[tuple, Outcome] = {}
 
     findings_of = _by_sentence(analysis.findings, layout.body)
     facts_of = _by_sentence(analysis.facts, layout.body)
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]
-        outcome = guarded(sentence.text, decide(sentence.text, findings, facts, bank, register, seed, checks), bank, register)
+        wider = [f for f in findings if f.rule.startswith("tone-model.") and (f.start < sentence.start or f.end > sentence.end)]
+        if wider or _ENDS_IN_EMOJI.search(sentence.text) and not any(f.rule.startswith("tone-model.") for f in findings):
+            # "Well, maybe reading the terms would have helped 🙄 The bundle ...": the analysis read one sentence where
+            # an emoji ends this one, so the learned model's verdict was on both together; this one is read alone
+            alone = checks.harm(without_emoji(sentence.text))
+            if alone is not None:
+                findings = [f for f in findings if f not in wider] + [f for f in alone if f.rule.startswith("tone-model.")]
+        # the same sentence with the same findings gets the same decision: a draft that repeats one line
+        # thousands of times costs one decision, not thousands
+        key = (sentence.text, tuple((f.rule, f.start - sentence.start, f.end - sentence.start) for f in findings), tuple((x.kind, x.value) for x in facts))
+        outcome = decided.get(key)
+        if outcome is None:
+            outcome = decided[key] = guarded(sentence.text, decide(sentence.text, findings, facts, bank, register, seed, checks), bank, register)
         if outcomes and _follows_prying(outcomes[-1], sentence.text, facts):
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
@@ -177,7 +190,12 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     def acknowledged(lines: list[Change]) -> bool:
         return any("acknowledge-emotion" in c.cites for c in lines)
 
+    settled: list[bool] = []  # whether the bare apologies now give way; set again only when that changes
+
     def settle_bare(lines: list[Change]) -> None:
+        if settled and settled[-1] == acknowledged(lines):
+            return
+        settled.append(acknowledged(lines))
         for piece, text, change in kept:
             piece.text, piece.change = text, change
             if acknowledged(lines):
@@ -256,6 +274,7 @@ def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:
     return out
 
 
+_ENDS_IN_EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF][\uFE0F\u200D]*\\s*$")
 # An apology that names nothing: a stock line any customer could get.
 _STOCK_APOLOGY = re.compile(
     r"^(?:(?:I['’]m|I am|we['’]re|we are)\s+)?(?:so\s+|very\s+|really\s+|truly\s+)?sorry\s+(?:to hear (?:that|this|about (?:that|this))|about (?:that|this)|"

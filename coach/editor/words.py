@@ -30,6 +30,14 @@ _TEXT_AND = re.compile(r"(?<=[a-z]) n (?=[a-z])")
 # "looks like the driver ...": "it" dropped before a verb of seeming.
 _DROPPED_IT_LOOKS = re.compile(r"^(looks like|seems like|sounds like|seems|looks as if|appears)(?=\s)", re.I)
 # "hope your mum is ok": the agent is the one who hopes.
+# Compiled once: normalise() runs for every sentence of a draft.
+_WORD_CHAR = re.compile(r"\w")
+_REPEATED_MARK = re.compile(r"([!?])\1+")
+_MIXED_MARKS = re.compile(r"!\s*\?|\?\s*!")
+_FIRST_WORD = re.compile(r"^(\w+)\b,?\s*")
+_SPACE_BEFORE_MARK = re.compile(r"(?<=\w)\s+([.,!?;:])(?=\s|$)")
+_OPEN_END = re.compile(r"[\w)]$")
+_LINK_END = re.compile(r"(?:https?://|www\.)\S+$|\S+@\S+$")
 _DROPPED_HOPE = re.compile(
     r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b|\w+(?:['’]s\b|\s+(?:is|are|was|gets|feels|has)\b))", re.I
 )  # "hope mum's ok", "hope Sam gets better": a wish, not the name Hope
@@ -95,7 +103,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
 
     text = patterns.words.sub(spelled, text)
     stripped = patterns.edge_end.sub("", patterns.edge_start.sub("", text)).strip()
-    if stripped and re.search(r"\w", stripped):
+    if stripped and _WORD_CHAR.search(stripped):
         text = stripped
     text = _EMOJI_BETWEEN.sub(". ", text)  # "login issues 😊 Otherwise our team": the emoji ended a sentence
     text = _EMOJI.sub("", text).replace("  ", " ").strip() or text
@@ -103,9 +111,9 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
         for hedge in patterns.hedges:  # "as per policy" before "per policy", which would leave "as"
             if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
                 text = remove_term(text, hedge) or text
-    text = re.sub(r"([!?])\1+", r"\1", text)
-    text = re.sub(r"!\s*\?|\?\s*!", "?", text)
-    opener = re.match(r"^(\w+)\b,?\s*", text)
+    text = _REPEATED_MARK.sub(r"\1", text)
+    text = _MIXED_MARKS.sub("?", text)
+    opener = _FIRST_WORD.match(text)
     if opener and opener.group(1).lower() in bank.openers:
         value = bank.openers[opener.group(1).lower()]
         rest = text[opener.end() :]
@@ -117,10 +125,10 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text = _DONE_WITHOUT_SUBJECT.sub(lambda m: "I've " + m.group(1).lower() + " ", text)
     text = _BARE_SORRY.sub("I'm sorry", text)  # "so sorry!!" -> "I'm sorry": the intensifier reads as gushing
     text = _TEXT_AND.sub(" and ", text)
-    text = re.sub(r"(?<=\w)\s+([.,!?;:])(?=\s|$)", r"\1", text)  # "sorry ." once an emoji has gone
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)  # "sorry ." once an emoji has gone
     if formal:
         text = _formal(text, patterns)
-    if re.search(r"[\w)]$", text) and not re.search(r"(?:https?://|www\.)\S+$|\S+@\S+$", text) and not _NAME_LINE.match(text):
+    if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text):
         text += "."
     return capitalise(text)
 
