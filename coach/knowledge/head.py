@@ -10,9 +10,9 @@ card with no phrasings is not a class; articles without phrasings are left to th
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
+
+from coach.knowledge.per_revision import PerRevision
 
 _PAGE = 5000
 # Inverse regularisation strength of the logistic regression. Chosen on the dev queries only.
@@ -53,20 +53,10 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
-_cache: dict[tuple, CardHead] = {}
-_lock = threading.Lock()
-
-
 def card_head(collection, key: tuple) -> CardHead:
     """This process's head for the collection, refitted when the collection's revision moves on. `key`
     names the store, the collection and its revision (see `coach.knowledge.lexical.revision`)."""
-    with _lock:
-        head = _cache.get(key)
-        if head is None:
-            for old in [k for k in _cache if k[:-1] == key[:-1]]:
-                del _cache[old]
-            head = _cache[key] = _fit(collection)
-        return head
+    return _heads.get(collection, key)
 
 
 def _fit(collection) -> CardHead:
@@ -87,3 +77,6 @@ def _fit(collection) -> CardHead:
     if not vectors:
         return CardHead(np.zeros((0, 1), dtype=np.float32), [])
     return CardHead(np.stack(vectors), labels, tags)
+
+
+_heads: PerRevision[CardHead] = PerRevision(_fit)

@@ -10,12 +10,13 @@ server, each API replica rebuilds its copy on the first search after another pro
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 import Stemmer
+
+from coach.knowledge.per_revision import PerRevision
 
 # Straight and curly apostrophes go, so "don't" and "dont" are one word.
 _APOSTROPHES = re.compile(r"['\u2019]")
@@ -76,8 +77,6 @@ class LexicalIndex:
         return [Hit(chunk_id, score) for chunk_id, score in hits.items()]
 
 
-_cache: dict[tuple, LexicalIndex] = {}
-_lock = threading.Lock()
 
 
 def revision(collection) -> str:
@@ -88,14 +87,7 @@ def revision(collection) -> str:
 
 def lexical_index(collection, store_key: tuple) -> LexicalIndex:
     """This process's BM25 index of the collection, rebuilt when the collection's revision moves on."""
-    key = (*store_key, collection.name, revision(collection))
-    with _lock:
-        index = _cache.get(key)
-        if index is None:
-            for old in [k for k in _cache if k[:-1] == key[:-1]]:
-                del _cache[old]
-            index = _cache[key] = _build(collection)
-        return index
+    return _indexes.get(collection, (*store_key, collection.name, revision(collection)))
 
 
 def _build(collection) -> LexicalIndex:
@@ -121,3 +113,6 @@ def _build(collection) -> LexicalIndex:
             texts = [" \n".join([text, *extra.get(chunk_id, ())]) for chunk_id, text in zip(ids, texts)]
             return LexicalIndex(ids, texts, tags)
         offset += _PAGE
+
+
+_indexes: PerRevision[LexicalIndex] = PerRevision(_build)
