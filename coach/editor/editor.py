@@ -190,15 +190,16 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     def acknowledged(lines: list[Change]) -> bool:
         return any("acknowledge-emotion" in c.cites for c in lines)
 
-    settled: list[bool] = []  # whether the bare apologies now give way; set again only when that changes
+    gave_way: bool | None = None  # whether the bare apologies give way now; they are set again only when that changes
 
     def settle_bare(lines: list[Change]) -> None:
-        if settled and settled[-1] == acknowledged(lines):
+        nonlocal gave_way
+        if gave_way == acknowledged(lines):
             return
-        settled.append(acknowledged(lines))
+        gave_way = acknowledged(lines)
         for piece, text, change in kept:
             piece.text, piece.change = text, change
-            if acknowledged(lines):
+            if gave_way:
                 before = change.before if change is not None else draft[piece.start : piece.end]
                 piece.text = ""
                 piece.change = Change(kind="removed", before=before, after="", reason="A stock apology gave way to one that names what happened.",
