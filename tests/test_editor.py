@@ -865,3 +865,12 @@ def test_a_sentence_an_emoji_ends_is_read_alone_for_its_tone():
     out = run("Well, maybe reading the bundle terms would have helped 🙄 The bundle covered EU countries only. We can cap roaming at £50 a month.",
               customer_name="Elif", customer_message="You charged me £287.40 for data in Turkey! I'm furious.")  # fmt: skip
     assert "would have helped" not in out.text and "EU countries only" in out.text and "£50 a month" in out.text
+
+
+def test_ur_before_a_predicate_is_youre_and_a_label_with_a_code_gets_its_full_stop():
+    from coach.editor.phrasebank import load_bank
+    from coach.editor.words import normalise
+
+    assert normalise("If u file by April 15 ur fine", load_bank(), False) == "If you file by April 15 you're fine."
+    assert normalise("Order MK-40991 🙌", load_bank(), False) == "Order MK-40991."
+    assert normalise("Maya, Front Desk", load_bank(), False) == "Maya, Front Desk"  # a signature keeps no full stop

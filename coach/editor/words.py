@@ -21,7 +21,7 @@ _LABEL_LINE = re.compile(
 )
 # "ur still having" is "you're", not "your" ("ur order" is): before a word that follows "you are".
 UR_ARE = re.compile(r"(?<![\w'’])ur(?=\s+(?:still|not|so|very|really|welcome|right|all|now|a|an|being|going|getting|having|in|on|due|eligible|booked|covered|set|"
-                     r"recovering|travelling|traveling|waiting|moving|away|off|home|out|back|unwell|ill|sick|busy|able|free)\b)", re.I)
+                     r"recovering|travelling|traveling|waiting|moving|away|off|home|out|back|unwell|ill|sick|busy|able|free|fine|ok|okay|good|safe|sorted|ready|done|late|too)\b)", re.I)
 # "so sorry", "really sorry": an apology with its subject dropped.
 BARE_APOLOGY = "I'm sorry."  # what a bare "so sorry!!" becomes: an apology that names nothing
 _BARE_SORRY = re.compile(r"^((?:so|really|very|truly|terribly)\s+)?sorry\s*[.!]*$", re.I)
@@ -45,7 +45,7 @@ _DROPPED_HOPE = re.compile(
 _DROPPED_IT = re.compile(r"^(should)\s+(?=(?:be\s+(?:there|with\s+you|delivered|back|ready|fixed|sorted|done|arriving|on)|arrive|reach|land|turn\s+up|show\s+up|get\s+to\s+you)\b)", re.I)
 _EMOJI_BETWEEN = re.compile("(?<=[\\w)])\\s*[\U0001F300-\U0001FAFF\U00002600-\U000027BF]+[\uFE0F\u200D]*\\s+(?=[A-Z])")
 # "Leah, Registrar's Office": a name or team line, which takes no full stop.
-_NAME_LINE = re.compile(r"^(?:[A-Z][\w'’.-]*,?\s*){1,6}$")
+_NAME_LINE = re.compile(r"^(?:[A-Z][A-Za-z'’.-]*,?\s*){1,6}$")  # "Maya, Front Desk": a signature, no full stop; "Order MK-40991" has a digit
 _NEEDS_COMMA = frozenset({"well", "look", "listen", "so yeah"})  # verbs or adverbs too: removed only before a comma
 _CAPITAL_AFTER = re.compile(r"^([\"'“‘(]*)([a-z])")
 
