@@ -77,17 +77,16 @@ class LexicalIndex:
         return [Hit(chunk_id, score) for chunk_id, score in hits.items()]
 
 
-
-
 def revision(collection) -> str:
     """What the index was built from: the stamp `coach ingest` writes, or (an index from before stamps) its size."""
     meta = collection.metadata or {}
     return str(meta.get("revision") or f"count:{collection.count()}")
 
 
-def lexical_index(collection, store_key: tuple) -> LexicalIndex:
-    """This process's BM25 index of the collection, rebuilt when the collection's revision moves on."""
-    return _indexes.get(collection, (*store_key, collection.name, revision(collection)))
+def lexical_index(collection, key: tuple) -> LexicalIndex:
+    """This process's BM25 index of the collection, rebuilt when the collection's revision moves on. `key`
+    names the store, the collection and its revision (`revision` above)."""
+    return _indexes.get(collection, key)
 
 
 def _build(collection) -> LexicalIndex:

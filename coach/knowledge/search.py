@@ -80,13 +80,15 @@ def search(
         nearest = _dense(collection, query_vector, fetch, tag, candidates)
         rankings.append((DENSE_WEIGHT, list(nearest)[:fetch]))
     if mode != "dense":
-        hits = lexical_index(collection, store_key(settings)).search(query, fetch, tag=tag)
+        # what this process derives from the collection (BM25, the card head) is kept per store, collection and revision
+        derived = (*store_key(settings), collection.name, revision(collection))
+        hits = lexical_index(collection, derived).search(query, fetch, tag=tag)
         # In the fusion, matches far below the best one share only common words with the query: left out.
         floor = LEXICAL_FLOOR * hits[0].score if hits and mode == "hybrid" else 0.0
         rankings.append((LEXICAL_WEIGHT, [hit.id for hit in hits if hit.score >= floor]))
-    if mode == "hybrid" and HEAD_WEIGHT:
-        head = card_head(collection, (*store_key(settings), collection.name, revision(collection)))
-        rankings.append((HEAD_WEIGHT, [card for card, _ in head.rank(query_vector, fetch, tag=tag)]))
+        if mode == "hybrid" and HEAD_WEIGHT:
+            head = card_head(collection, derived)
+            rankings.append((HEAD_WEIGHT, [card for card, _ in head.rank(query_vector, fetch, tag=tag)]))
     _fetch_missing(collection, [i for _, ranked in rankings for i in ranked if i not in candidates], candidates)
     relevance = _fuse(rankings) if mode != "dense" else nearest
     ids = sorted((i for i in relevance if i in candidates), key=lambda i: -relevance[i])
