@@ -31,7 +31,7 @@ from coach.editor.opening import (
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
 from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, bare_exclamation, decide, guarded, harm, model_p, without_cheer
-from coach.editor.words import BARE_APOLOGY, without_emoji
+from coach.editor.words import BARE_APOLOGY, ENDS_IN_EMOJI, without_emoji
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
 ADDITIONS_MIN, ADDITIONS_SHARE = 26, 0.6  # added lines may bring this many words, or this share of the draft's own
@@ -109,7 +109,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]
         wider = [f for f in findings if f.rule.startswith("tone-model.") and (f.start < sentence.start or f.end > sentence.end)]
-        if wider or _ENDS_IN_EMOJI.search(sentence.text) and not any(f.rule.startswith("tone-model.") for f in findings):
+        if wider or ENDS_IN_EMOJI.search(sentence.text) and not any(f.rule.startswith("tone-model.") for f in findings):
             # "Well, maybe reading the terms would have helped 🙄 The bundle ...": the analysis read one sentence where
             # an emoji ends this one, so the learned model's verdict was on both together; this one is read alone
             alone = checks.harm(without_emoji(sentence.text))
@@ -275,7 +275,6 @@ def _by_sentence(items: list, sentences: list[Sentence]) -> list[list]:
     return out
 
 
-_ENDS_IN_EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF][\uFE0F\u200D]*\\s*$")
 # An apology that names nothing: a stock line any customer could get.
 _STOCK_APOLOGY = re.compile(
     r"^(?:(?:I['’]m|I am|we['’]re|we are)\s+)?(?:so\s+|very\s+|really\s+|truly\s+)?sorry\s+(?:to hear (?:that|this|about (?:that|this))|about (?:that|this)|"

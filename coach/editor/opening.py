@@ -100,7 +100,8 @@ def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
         if item.emotions and not names & set(item.emotions):
             continue
         pattern = bank.cue_pattern(key)
-        if pattern is not None and pattern.search(message):
+        # a counted contact ("third time", "I've rung four times") is a repeat, read by the one pattern that counts them
+        if pattern is not None and pattern.search(message) or key == "repeat" and _COUNT.search(message):
             if key == "grief" and not (_LOSS.search(message) or _RELATION.search(message)):
                 continue
             return key

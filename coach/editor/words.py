@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from coach.editor.phrasebank import Bank
 
 _EMOJI = re.compile("[\U0001F300-\U0001FAFF\U00002600-\U000027BF\U0001F000-\U0001F2FF\uFE0F\u200D]+")
+# A sentence an emoji ends ("... would have helped 🙄"): the analysis may have read it with the next one.
+ENDS_IN_EMOJI = re.compile(_EMOJI.pattern + r"\s*$")
 # Chat drops the subject ("will update you soon"): the agent is the one who will.
 _DONE_WITHOUT_SUBJECT = re.compile(r"^(cancelled|refunded|sent|updated|booked|arranged|raised|passed|checked|processed|escalated|added|removed|changed|moved|reset|fixed|issued|applied|credited|reversed|extended|renewed)\s+(?=(?:the|your|it|this|that|a|an|you)\b)", re.I)
 _DROPPED_SUBJECT = re.compile(r"^(will|have|going to)\s+(?=(?:update|send|check|let|call|email|look|get|chase|raise|pass|ring|text|reply|confirm|sort|arrange|book|refund|cancel|process|escalate|sent|checked|raised|passed|refunded|cancelled|updated|booked|arranged)\b)", re.I)
