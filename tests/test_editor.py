@@ -475,10 +475,27 @@ def test_the_acknowledgement_reads_the_reply_not_the_draft_and_a_time_frame_ackn
     assert "sorry you've had no water since 6am yesterday" in out.text
 
 
-def test_the_placeholder_for_an_alternative_follows_the_refusal_and_its_reason():
+def test_the_refusal_follows_its_reason_and_the_placeholder_follows_both():
+    # "Unfortunately, I am not able to change this." points back: before "Company policy is 30 days" it has nothing to point at
     out = run("No. Company policy is 30 days.", customer_name="Ben")
     text = out.text
-    assert text.index("not able to change this") < text.index("30 days") < text.index("[what you can offer instead]")
+    assert text.index("30 days") < text.index("not able to change this") < text.index("[what you can offer instead]")
+    assert not text.startswith("No.") and "\n\nNo." not in text
+    moved = [c for c in out.changes if c.before == "No."]
+    assert [c.kind for c in moved] == ["removed"]  # the page can put the draft's word back
+
+
+def test_the_refusal_stays_before_a_way_forward():
+    out = run("Hi Ana,\n\nNo. You can reapply after 3 months.", customer_name="Ana")
+    assert out.text.index("not able to change this") < out.text.index("You can reapply")
+
+
+def test_a_grieving_customer_gets_no_platitude_and_no_cheery_exclamation():
+    message = "My mother passed away last week. Please close her account, number 55123."
+    draft = "Hi Helen,\n\nThanks for reaching out! Account 55123 is closed. Everything happens for a reason, take care.\n\nKind regards,\nSam"
+    out = run(draft, customer_name="Helen Marsh", customer_message=message)
+    assert "!" not in out.text and "Thanks for reaching out." in out.text
+    assert "for a reason" not in out.text and "Account 55123 is closed." in out.text
 
 
 # --- shrugs, bare exclamations and cheer after a loss -------------------------------------------------------

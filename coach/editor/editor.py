@@ -159,6 +159,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         pieces = [_Piece(p.start, p.end, o.fallback or p.change.before, _fixed(p, o), NeedsWords(sentence=o.fallback or p.change.before,
                   reason=f"Needs your words: taking this out would leave nothing of the draft ({o.reason.removeprefix('Removed: ')})", start=0, end=0, cites=o.cites)) for p, o in zip(pieces, outcomes)]  # fmt: skip
 
+    if refused_at is not None:
+        _refusal_after_reason(pieces, layout, refused_at, bank.refusal[register])
     body_text = " ".join(p.text for p in pieces)
     lex = load_personal_lexicon()
     # a placeholder where the reply says no and offers nothing instead
@@ -298,6 +300,25 @@ def _sentence_piece(sentence: Sentence, outcome: Outcome) -> _Piece:
     kind = {"drop": "removed", "normalise": "replaced", "replace": "replaced"}[outcome.action]
     change = Change(kind=kind, before=sentence.text, after=outcome.text, reason=outcome.reason, cites=outcome.cites, draft_span=span)
     return _Piece(*span, outcome.text, change)
+
+
+def _refusal_after_reason(pieces: list[_Piece], layout: Layout, at: int, lines: list[str]) -> None:
+    """ "No. Company policy is 30 days." -> "Company policy is 30 days. Unfortunately, I am not able to change this.":
+    the bank's refusal line points back at what it refuses, so when the draft's bare "No." comes straight before its
+    reason, in one paragraph, the line goes after that reason."""
+    piece = pieces[at]
+    if piece.change is None or piece.change.kind != "replaced" or piece.text not in lines or at + 1 >= len(pieces):
+        return
+    # appended, not inserted: pieces and body sentences stay in step; the composer puts pieces in draft order
+    reason, here, there = pieces[at + 1], layout.body[at], layout.body[at + 1]
+    if there.paragraph != here.paragraph or not reason.text or reason.text.rstrip().endswith("?") or reason.start == reason.end:
+        return
+    if load_personal_lexicon().next_step.search(reason.text) or _ALTERNATIVE.search(reason.text):
+        return  # "You can reapply after 3 months": a way forward, not the reason; the refusal stays before it
+    moved = piece.change
+    pieces[at] = _Piece(piece.start, piece.end, "", Change(kind="removed", before=moved.before, after="", reason=f"{moved.reason} Said after its reason instead.",
+                        cites=moved.cites, draft_span=moved.draft_span))  # fmt: skip
+    pieces.append(_Piece(reason.end, reason.end, piece.text, Change(kind="added", after=piece.text, reason=moved.reason, cites=moved.cites)))
 
 
 def _fixed(piece: _Piece, outcome: Outcome) -> Change | None:

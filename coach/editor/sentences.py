@@ -317,9 +317,10 @@ def without_cheer(sentence: str, facts: list[Fact]) -> str | None:
     text = _CHEER_LEAD.sub("", sentence.strip())
     for pattern, plain in _CHEER_WORDS:
         text = pattern.sub(plain, text)
+    text = re.sub(r"\s*!+$", ".", text)  # "Thanks for reaching out!" after a condolence: said calmly
     if text == sentence.strip():
         return None
-    text = capitalise(re.sub(r"!+$", ".", text))
+    text = capitalise(text)
     return text if _well_formed(text) and _same_facts(sentence, text, facts) else None
 
 
@@ -344,6 +345,8 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return True  # a prying question asks for nothing the reply needs
     if any(not f.rule.startswith("tone-model.") for f in harmful) and (len(sentence.split()) <= 12 or kind in ("blame", "filler")):
         return True  # a long sentence a rule flags still says something: it is reworded or flagged, not dropped
+    if any(f.rule == "overreach.platitude" for f in harmful) and len(sentence.split()) <= 20:
+        return True  # "Everything happens for a reason and I'm sure he'd want you to travel": it tells them how to grieve
     if any(f.category in ("therapy", "over-familiar") and (model_p(f) or 0) >= 0.8 for f in harmful):
         return True  # the model is sure, and therapy talk carries nothing the customer needs
     # The learned model alone: drop only a short sentence, or therapy talk, flippancy or familiarity; longer
