@@ -140,15 +140,14 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
                 outcome = Outcome("drop", "", f"{outcomes[-1].reason} (and what to do if they had not)", ["reference-history"], fallback=outcome.text)
             elif rest != outcome.text and rest:
                 outcome = Outcome("replace", rest[:1].upper() + rest[1:], "Left out the condition on the sentence removed before it.", ["reference-history"])
-        if outcome.action in ("keep", "normalise", "replace") and outcome.text:
+        asked = _asks_again(outcome.text, given) if outcome.action in ("keep", "normalise") else None
+        if asked:  # first: a request for two things ("the receipt and the date of purchase") keeps the one not given
+            outcome = _not_again(outcome.text, asked, facts, checks)
+        elif outcome.action in ("keep", "normalise", "replace") and outcome.text:
             # read in the draft's own words: a jargon swap ("cache" -> "stored data") must not hide the request
             did = _asks_to_redo(sentence.text, done) if not facts else None  # a request that carries facts is the agent's to reword
             if did:
                 outcome = Outcome("drop", "", f"{_REDO} {did}.", ["reference-history"], fallback=outcome.text)
-        if outcome.action in ("keep", "normalise"):
-            asked = _asks_again(outcome.text, given)
-            if asked:
-                outcome = _not_again(outcome.text, asked, facts, checks)
         if outcome.refusal:
             refused_at = len(pieces)
         pieces.append(_sentence_piece(sentence, outcome))
@@ -340,6 +339,11 @@ _REQUEST = re.compile(
     r"(?:provide|send|share|confirm)\s+(?:us|me)?\s*(?:with\s+)?(?:your|the)|what\s+(?:is|was)\s+your|(?:i|we)\s+(?:will\s+)?need\s+(?:your|the))\b",
     re.I,
 )
+# A code as customers quote one: letters and digits ("K7TR2P", "PA-661204") or a long number.
+_CODE = r"(?:(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}|\d{6,})"
+# A code and what the customer called it: "bag tag NV118842", "receipt TX-88120-A", "claim (CLM-20931)".
+_LABEL_NAMES = r"bag tag|receipt|claim|ticket|case|job|policy|invoice|membership|serial|voucher|gift card|card ending"
+_LABELLED = re.compile(rf"\b(?P<label>{_LABEL_NAMES})\s*(?:number|no\.?|id|#)?\s*[:#(]?\s*{_CODE}", re.I)
 _ITEMS = {
     "the order number": re.compile(r"\border\s*(?:number|no\.?|#|id|reference|ref)\b", re.I),
     "the tracking number": re.compile(r"\btracking\s*(?:number|no\.?|code|reference)\b", re.I),
@@ -347,16 +351,18 @@ _ITEMS = {
     "their email address": re.compile(r"\bemail\s+address\b", re.I),
     "the account number": re.compile(r"\baccount\s*(?:number|no\.?)\b", re.I),
     "the booking reference": re.compile(r"\b(?:booking|reservation|confirmation)\s*(?:reference|ref|number|no\.?|code)\b", re.I),
+    "the reference": re.compile(r"\b(?:your|the)\s+(?:\w+\s+)?(?:reference|ref)(?:\s+(?:number|no\.?))?\b", re.I),
+    "proof of payment": re.compile(r"\bproof\s+of\s+(?:payment|purchase)\b|\b(?:bank\s+statement|(?:purchase\s+)?receipt)\b", re.I),
+    # "your bag tag number", "the original purchase receipt": what the customer named, asked for by that name
+    **{f"the {name}": re.compile(rf"\b(?:your|the)\s+(?:\w+\s+){{0,2}}?{name}\b", re.I) for name in _LABEL_NAMES.split("|")},
 }
-# A code as customers quote one: letters and digits ("K7TR2P", "PA-661204") or a long number.
-_CODE = r"(?:(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}|\d{6,})"
 
 
 def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
     text = "\n".join([message, *(h.note for h in context.history)])
     kinds = {f.kind for f in extract_facts(text, context.locale)}
     given = set()
-    if kinds & {"order"} or re.search(r"\border\s*(?:#|no\.?|number)?\s*[A-Z0-9-]*\d", text, re.I):
+    if kinds & {"order"} or re.search(r"\border\s*(?:#|no\.?|number|id)?\s*[:#]?\s*[A-Z0-9][\w.-]*\d", text, re.I):
         given.add("the order number")
     if "tracking" in kinds or re.search(r"\btracking\b[^.\n]{0,40}?\b[A-Z0-9][A-Z0-9 -]{4,}\d\b", text, re.I):
         given.add("the tracking number")  # "the tracking number yesterday: PL-2290-5521"
@@ -368,7 +374,14 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
         given.add("their email address")
     if re.search(rf"\b(?:booking|reservation|confirmation)\b[^.\n]{{0,30}}?\b{_CODE}\b", text, re.I):
         given.add("the booking reference")
+    if re.search(rf"\b(?:ref|reference)\b\s*(?:no\.?|number)?\s*[:#(]?\s*{_CODE}", text, re.I):
+        given.add("the reference")  # "I reported it on Monday, ref RP-5521" -> "your repair reference" is asked again
+    for label in _LABELLED.finditer(text):  # "Bag tag NV118842", "receipt (TX-88120-A)"
+        given.add(f"the {label.group('label').lower()}")
+    if re.search(rf"\b(?:{_DEEDS['sent it'][0]}|gave|given)\b[^.\n]{{0,40}}?\b(?:bank statement|receipt|proof of (?:payment|purchase)|remittance)", text, re.I):
+        given.add("proof of payment")
     return given
+
 
 
 # What a customer may already have done, by kind: the past forms that say so, and the forms a request to do it uses.
@@ -437,7 +450,13 @@ def _not_again(sentence: str, asked: str, facts: list[Fact], clean) -> Outcome:
     if not facts and _only_request(sentence):
         return Outcome("drop", "", reason, ["reference-history"])
     item = _ITEMS[asked].pattern
-    for pattern in (rf"(?:your |the |a )?(?:{item})\s*(?:,|and)\s+", rf"\s*(?:,|and)\s+(?:your |the |a )?(?:{item})(?=[\s.,;!?]|$)"):
+    # "Please confirm your order number and send a photo": the request for what was given goes, the other stays
+    ask = re.search(rf"\b(?:confirm|provide|send|share|give)\s+(?:us\s+|me\s+)?(?:with\s+)?(?:your |the |a )?(?:{item})\s+and\s+(?=(\w+))", sentence, flags=re.I)
+    if ask and is_base_verb(ask.group(1)) and not _ITEMS[asked].search(sentence, ask.end()):
+        shorter = sentence[: ask.start()] + sentence[ask.end() :]
+        if problem(shorter) is None and all(f.value in shorter for f in facts) and clean(shorter):
+            return Outcome("replace", shorter, reason, ["reference-history"])
+    for pattern in (rf"(?:(?:your |the |a )(?:[a-z]+\s+){{0,2}}?)?(?:{item})\s*(?:,|and)\s+", rf"\s*(?:,|and)\s+(?:your |the |a )?(?:{item})(?=[\s.,;!?]|$)"):
         cut = re.search(pattern, sentence, flags=re.I)
         if cut is None or is_base_verb(sentence[cut.end() :].split(" ", 1)[0]):
             continue  # "confirm your order number and send a photo": the list joins two requests, not two items

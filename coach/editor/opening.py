@@ -38,6 +38,10 @@ _COUNT = re.compile(
     rf"{_CONTACTED}\b(twice)\b|{_CONTACTED}\b(three|four|five)\s+times\b",
     re.I,
 )
+# A failure that keeps happening, counted by the customer: "third week running", "second order in a row".
+_RUN = re.compile(
+    r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(week|month|day|time|order|delivery|visit|bill|year|weekend|night)\s+(running|in a row)\b", re.I
+)
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
     re.I,
@@ -101,7 +105,7 @@ def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
             continue
         pattern = bank.cue_pattern(key)
         # a counted contact ("third time", "I've rung four times") is a repeat, read by the one pattern that counts them
-        if pattern is not None and pattern.search(message) or key == "repeat" and _COUNT.search(message):
+        if pattern is not None and pattern.search(message) or key == "repeat" and (_COUNT.search(message) or _RUN.search(message)):
             if key == "grief" and not (_LOSS.search(message) or _RELATION.search(message)):
                 continue
             return key
@@ -117,6 +121,9 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
     counts = [_ORDINALS[(m.group(1) or m.group(2) or m.group(3)).lower()] for m in _COUNT.finditer(message)]
     if counts:  # "second time ... no, third": the highest the customer names
         found["count"] = max(counts, key=_RANK.index)
+    run = _RUN.search(message)
+    if run:  # "THIRD week running" -> "third week running"
+        found["run"] = f"{_ORDINALS[run.group(1).lower()]} {run.group(2).lower()} {run.group(3).lower()}"
     relation = _RELATION.search(message)
     if relation and re.search(r"passed away|died|lost my|funeral|bereave", message, re.I):
         found["relation"] = relation.group(1).lower()
@@ -151,6 +158,8 @@ def acknowledgement(message: str, draft_body: str, emotions: list[Emotion], bank
             # "Third time I'm contacting you. ... I've lost two days' pay.": the count goes with its own sentence only
             repeat = "count" in filled and bool(_COUNT.search(sentence)) and not re.search(r"\b(?:again|second|third|fourth|fifth|twice)\b", said)
             variants = [v.replace("{count}", filled["count"]) for v in bank.own_words_repeat[register]] if repeat else bank.own_words[register]
+            if "run" in filled and _RUN.search(sentence) and not re.search(r"\b(?:again|in a row|running)\b", said):
+                variants = [v.replace("{run}", filled["run"]) for v in bank.own_words_run[register]]  # "second week in a row"
             first = seed % len(variants)
             for variant in variants[first:] + variants[:first]:
                 line = variant.format(said=said)

@@ -72,6 +72,7 @@ class Bank(BaseModel):
     situations: dict[str, Situation]
     own_words: dict[str, list[str]]
     own_words_repeat: dict[str, list[str]]
+    own_words_run: dict[str, list[str]]
     refusal: dict[str, list[str]]
     not_the_answer: dict[str, list[str]]
     placeholders: dict[str, Placeholder]
