@@ -921,3 +921,11 @@ def test_a_receipt_already_sent_is_taken_out_of_the_list_without_leaving_its_adj
 def test_a_failure_counted_by_the_customer_is_acknowledged_by_its_count():
     out = run("The driver will come on Tuesday, 7am-11am.", customer_name="Dee", customer_message="Second week in a row nobody has collected my recycling. Annoyed.")
     assert "second week in a row" in out.text
+
+
+def test_therapy_talk_with_no_fact_in_it_goes_whole_however_long():
+    draft = ("I can really feel how upsetting this is for you and I want you to know your feelings matter and it's okay to feel overwhelmed. "
+             "The premium rose because of a new flood-risk band for RG4. You can re-quote online.")  # fmt: skip
+    out = run(draft, customer_name="Priya Shah", customer_message="My home insurance renewal has gone up by £400. I'm really upset.")
+    assert "feelings matter" not in out.text and "okay to feel" not in out.text
+    assert "RG4" in out.text and "You can re-quote online." in out.text

@@ -235,6 +235,10 @@ def decide(
     kind = role(sentence, harmful)
     if (kind == "acknowledgement" or _WARM.match(sentence)) and all(f.rule.startswith("tone-model.") for f in harmful):
         return Outcome("keep", sentence)  # an apology or a congratulation the model alone doubts is the agent's to keep
+    if not facts and kind not in ("question", "refusal") and _all_therapy(sentence, harmful):
+        # "I can really feel how upsetting this is ... it's okay to feel overwhelmed": what is left once the
+        # therapy is cut out still counsels; the acknowledgement line says the plain version
+        return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites, fallback=fixed if _well_formed(fixed) else sentence)
     trimmed = _without_harmful_clauses(base, facts, bank, formal, clean, findings)
     if trimmed is not None and trimmed[0] == "":
         line = pick(bank.refusal[register], seed, sentence)
@@ -329,6 +333,17 @@ def bare_exclamation(sentence: str) -> bool:
     text = sentence.strip()
     return (text.endswith("!") and len(text.split()) <= 3 and not _WARM.match(text) and role(text, []) != "acknowledgement"
             and not re.search(r"\d", text) and not _KIND_WORDS.search(text))  # fmt: skip
+
+
+THERAPY_DROP_P = 0.9  # the learned model's certainty that a sentence with no fact in it is therapy talk, to drop it whole
+
+
+def _all_therapy(sentence: str, harmful: list[Finding]) -> bool:
+    """Therapy talk and nothing else: the model is all but sure, and the sentence offers no next step."""
+    felt = re.sub(r"\b(?:I|we)\s+can\s+(?:really\s+|truly\s+|totally\s+|only\s+)?(?:feel|see|imagine|hear|understand|tell|sense)\b", "", sentence, flags=re.I)
+    if load_personal_lexicon().next_step.search(felt) or re.search(r"\d", sentence):
+        return False  # "I can really feel how upsetting this is" offers nothing; "I can book you in" does
+    return any(f.category == "therapy" and (model_p(f) or 0) >= THERAPY_DROP_P for f in harmful)
 
 
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
