@@ -929,3 +929,9 @@ def test_therapy_talk_with_no_fact_in_it_goes_whole_however_long():
     out = run(draft, customer_name="Priya Shah", customer_message="My home insurance renewal has gone up by £400. I'm really upset.")
     assert "feelings matter" not in out.text and "okay to feel" not in out.text
     assert "RG4" in out.text and "You can re-quote online." in out.text
+
+
+@pytest.mark.parametrize("jab", ["Nobody else has had a problem with this batch.", "Everyone else manages to use the app fine."])
+def test_setting_the_customer_against_other_customers_goes(jab):
+    out = run(f"The replacement kettle ships on 4 May. {jab} Tracking follows by email.", customer_name="Ian", customer_message="My kettle leaks. Not happy.")
+    assert jab not in out.text and "4 May" in out.text and "Tracking follows by email." in out.text
