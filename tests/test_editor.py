@@ -935,3 +935,16 @@ def test_therapy_talk_with_no_fact_in_it_goes_whole_however_long():
 def test_setting_the_customer_against_other_customers_goes(jab):
     out = run(f"The replacement kettle ships on 4 May. {jab} Tracking follows by email.", customer_name="Ian", customer_message="My kettle leaks. Not happy.")
     assert jab not in out.text and "4 May" in out.text and "Tracking follows by email." in out.text
+
+
+@pytest.mark.parametrize("line", ["Tracking follows by email.", "Engineer visits tomorrow.", "Waste Services"])
+def test_a_short_line_whose_verb_the_guard_does_not_know_is_kept(line):
+    # the fluency guard's word list lacks "follows" and "visits": that makes no sentence an empty exclamation
+    draft = f"Your new bin is booked for 4 May.\n\n{line}"
+    out = run(draft, customer_name="Ian")
+    assert line in out.text
+
+
+def test_a_shrug_behind_text_speak_still_goes():
+    out = run("ngl happens all the time. The $38 fee stays till the book is back.", customer_name="Mason")
+    assert "happens all the time" not in out.text and "$38" in out.text

@@ -61,7 +61,7 @@ _SHRUG = re.compile(
     r"^(?:(?:well|but|so|sadly|unfortunately|honestly),?\s+)?(?:it is what it is|it'?s just one of those things|"
     r"(?:these|such) things (?:happen|do happen)(?: sometimes)?(?: with (?:\w+\s*){1,2})?|(?:stuff|delays|mistakes|things|problems|issues) (?:can |do |sometimes )?happen(?: sometimes)?|"
     r"that'?s (?:just )?(?:how it is|the way it is|life|how it goes|how (?:it|things|this|\w+) works?)|"
-    r"that is (?:just )?(?:how it is|the way it is|how (?:it|things|\w+) works?))"
+    r"that is (?:just )?(?:how it is|the way it is|how (?:it|things|\w+) works?)|(?:it |this |that )?happens (?:all the time|a lot|sometimes|to everyone))"
     r"(?:,?\s*(?:unfortunately|i'?m afraid|sadly|i guess|i suppose))?\s*[.!]*$",
     re.I,
 )
@@ -179,7 +179,7 @@ def decide(
     if not facts and any(f.rule == "overreach.sensitive-question" for f in harmful):
         # a question about the customer's health, debts or family goes whole: what is left of it would still ask
         return Outcome("drop", "", f"Removed: {harmful[0].message.rstrip('.')}.", ["respect-boundaries"], prying=True)
-    if not facts and _SHRUG.match(sentence.strip()):
+    if not facts and (_SHRUG.match(sentence.strip()) or _SHRUG.match(fixed.strip())):  # "ngl happens all the time"
         return Outcome("drop", "", "Removed a shrug: it tells the customer nothing and sounds as if we don't care.", ["anticipate-next-need"],
                        fallback=fixed if _well_formed(fixed) else sentence)  # fmt: skip
     if not harmful and not facts and _BARE_REFUSAL.match(sentence.strip()):
@@ -294,12 +294,19 @@ _WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news
 _KIND_WORDS = re.compile(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", re.I)
 
 
+_NOT_S_VERBS = frozenset("this thus plus news yours ours hers theirs always perhaps towards afterwards sometimes thanks".split())
+
+
 def _empty_exclamation(sentence: str) -> bool:
     """ "Great question!", "Ahh, classic driver fail.": short, no verb, no number, and not thanks, an apology or
     good wishes."""
     text = sentence.strip()
     short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
     closed = text if text.endswith((".", "!", "?")) else f"{text}."  # an emoji took its full stop: judge the words
+    words = re.findall(r"[A-Za-z']+", text)
+    if any(w.endswith("s") and not w.endswith(("ss", "'s")) and len(w) > 3 and w.lower() not in _NOT_S_VERBS and words[i - 1].lower() not in ("the", "a", "an", "your", "our", "my", "classic")
+           for i, w in enumerate(words) if i):  # fmt: skip
+        return False  # "Tracking follows by email.": a verb the guard's word list lacks; the sentence says something
     return (short and problem(closed) is not None and not _WARM.match(text) and role(text, []) != "acknowledgement"
             and not re.search(r"\d|[/>@]|\w\.\w|\b[A-Z]{2,}\b", text)  # a number, a link, a menu path or "ETA TBC" is content
             and not re.search(r"^no\s+(?:eta|date|update|news|change|charge|fee|estimate|answer|reply)\b|\b(?:yet|at present|currently)\b", text, re.I)  # "No ETA at present" says something
