@@ -948,3 +948,23 @@ def test_a_short_line_whose_verb_the_guard_does_not_know_is_kept(line):
 def test_a_shrug_behind_text_speak_still_goes():
     out = run("ngl happens all the time. The $38 fee stays till the book is back.", customer_name="Mason")
     assert "happens all the time" not in out.text and "$38" in out.text
+
+
+def test_what_the_customer_declined_to_discuss_is_not_asked_about():
+    message = "Please delete my DNA data. The results were not what I expected and I don't want to discuss them."
+    draft = "Unexpected results? Found a long-lost cousin? Happy to help if you want to talk it through. Deletion of kit KT-40112 completes within 30 days."
+    out = run(draft, customer_name="Keith", customer_message=message)
+    assert "?" not in out.text and "talk it through" not in out.text
+    assert "Deletion of kit KT-40112 completes within 30 days." in out.text
+
+
+def test_a_customer_tired_of_explaining_still_gets_the_agents_questions():
+    message = "I don't want to discuss this again, the courier never came."
+    out = run("Did the driver leave a card? Redelivery is booked for 4 May.", customer_name="Ada", customer_message=message)
+    assert "Did the driver leave a card?" in out.text
+
+
+def test_though_at_the_end_is_an_adverb_and_text_speak_tho_becomes_it():
+    out = run("No refunds once the course starts. Hope he's ok tho. A credit of $210 is on your account.", customer_name="Chloe",
+              customer_message="My son broke his wrist on day 2. Can I get a refund?")  # fmt: skip
+    assert " tho." not in out.text and "$210" in out.text

@@ -39,7 +39,7 @@ _LEADING_PREPOSITION = re.compile(r"^(?:to|for|from|with|at|in|on|by|into|onto|a
 _MAIN_CLAUSE = re.compile(r"^\s*(?:i|we|you|they|he|she|it|this|that|there|your|our|the|please|[A-Z][a-z]+\s+(?:is|are|was|will|has))\b", re.IGNORECASE)
 _LEADING_SUBORDINATE = re.compile(r"^(?:because|though|although|since|unless|whereas)\b", re.IGNORECASE)
 _TRAILING = re.compile(
-    r"\b(?:and|or|but|so|because|the|a|an|to|of|for|with|at|in|on|by|from|your|our|my|as|if|than|though)"
+    r"\b(?:and|or|but|so|because|the|a|an|to|of|for|with|at|in|on|by|from|your|our|my|as|if|than)"
     r"\s*(?:[.…!?]+|,)?\s*$",
     re.IGNORECASE,
 )

@@ -103,6 +103,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     done = _done_already("\n".join([message[:MAX_MESSAGE_READ], *(h.note[:MAX_MESSAGE_READ] for h in context.history[:20])]))
     outcomes: list[Outcome] = []
     decided: dict[tuple, Outcome] = {}
+    declined = _declined(message)  # "I don't want to discuss them": no question about it, no offer to talk it through
 
     findings_of = _by_sentence(analysis.findings, layout.body)
     facts_of = _by_sentence(analysis.facts, layout.body)
@@ -123,6 +124,9 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             outcome = decided[key] = guarded(sentence.text, decide(sentence.text, findings, facts, bank, register, seed, checks), bank, register)
         if outcomes and _follows_prying(outcomes[-1], sentence.text, facts):
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
+        elif declined and outcome.action in ("keep", "normalise", "replace", "flag") and not facts and _asks_about_it(outcome.text or sentence.text):
+            outcome = Outcome("drop", "", f'Removed: the customer said "{declined}"; this asks about it all the same.', ["respect-boundaries"],
+                              prying=True, fallback=outcome.text)  # fmt: skip
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise", "replace") and negative and not facts and bare_exclamation(outcome.text):
@@ -544,6 +548,27 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
     if current:
         return _Greeting(new, Change(kind="replaced", before=current, after=new, reason="Greeted the customer by the name they use.", cites=["use-the-name"], draft_span=layout.greeting))
     return _Greeting(new, Change(kind="added", after=new, reason="Greeted the customer by name.", cites=["use-the-name"]))
+
+
+_DECLINES = re.compile(
+    r"\b(?:I|we)\s+(?:don['’]t|do not|didn['’]t|would rather not|['’]d rather not)\s+(?:want|wish|need|care)?\s*(?:to\s+)?"
+    r"(?:discuss|talk about|go into|share|get into)\b(?![^.!?\n]{0,30}\bagain\b)[^.!?\n]{0,40}|\b(?:it['’]s|that['’]s|this is)\s+(?:private|personal)\b", re.I
+)
+# A question or an offer to talk that reaches into what the customer declined to discuss: no request for what we need.
+_TALK_ABOUT_IT = re.compile(r"\btalk\s+(?:it|this|that|things|them)\s+(?:through|over)\b|\bwant\s+to\s+(?:talk|chat)\s+about\b", re.I)
+
+
+def _declined(message: str) -> str | None:
+    found = _DECLINES.search(message[:MAX_MESSAGE_READ])
+    return found.group(0).strip() if found else None
+
+
+def _asks_about_it(sentence: str) -> bool:
+    """A question with no request for something we need, or an offer to talk it through."""
+    if _TALK_ABOUT_IT.search(sentence):
+        return True
+    return sentence.rstrip().endswith("?") and not _REQUEST.search(sentence) and not re.search(
+        r"\b(?:would you like|do you want|shall I|should I|can I|could you|can you|please)\b", sentence, re.I)
 
 
 def _follows_prying(previous: Outcome, sentence: str, facts: list) -> bool:
