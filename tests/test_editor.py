@@ -968,3 +968,19 @@ def test_though_at_the_end_is_an_adverb_and_text_speak_tho_becomes_it():
     out = run("No refunds once the course starts. Hope he's ok tho. A credit of $210 is on your account.", customer_name="Chloe",
               customer_message="My son broke his wrist on day 2. Can I get a refund?")  # fmt: skip
     assert " tho." not in out.text and "$210" in out.text
+
+
+@pytest.mark.parametrize(("note", "sentence"), [
+    ("Engineer booked for 16 January, 8am-12pm slot.", "The engineer is booked for 16 January, 8am-12pm slot."),
+    ("Link will be sent to jo@example.com.", "The link will be sent to jo@example.com."),
+    ("Sometimes takes 2 weeks to adapt.", "It sometimes takes 2 weeks to adapt."),
+    ("Order dispatched 3 May.", "The order was dispatched on 3 May."),
+])  # fmt: skip
+def test_a_note_is_said_as_a_full_sentence_with_its_facts(note, sentence):
+    out = run(f"Thanks for your patience. {note}", customer_name="Jo")
+    assert sentence in out.text
+
+
+def test_a_mass_noun_keeps_its_bare_form():
+    out = run("Thanks for your patience. Payment is due by 3 April.", customer_name="Jo")
+    assert "Payment is due by 3 April." in out.text

@@ -102,6 +102,7 @@ class Bank(BaseModel):
     deadline: Detail
     life_events: dict[str, LifeEvent]
     rewrites: list[Rewrite] = Field(default_factory=list)
+    telegraphic: list[Rewrite] = Field(default_factory=list)
 
     def cue_pattern(self, situation: str) -> re.Pattern[str] | None:
         return _cue_pattern(tuple(self.situations[situation].cues))

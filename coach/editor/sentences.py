@@ -195,6 +195,9 @@ def decide(
         if trimmed is not None and trimmed[0] and (trimmed[2] or _weakly_doubted(trimmed[0], clean)):
             return Outcome("replace", trimmed[0], "Kept what the customer needs and left out the lecture.", ["no-blame"])
     if not harmful:
+        whole = as_sentence(fixed, bank)
+        if whole is not None and _well_formed(whole) and _same_facts(sentence, whole, facts) and clean(whole):
+            return Outcome("normalise", whole, "Wrote the note as a full sentence.", ["keep-it-simple"])
         if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts):
             return Outcome("normalise", fixed, _PLAIN_REASON if plain else _WORDS_REASON, ["keep-it-simple"])
         bare = without_emoji(sentence)
@@ -265,6 +268,9 @@ def decide(
         return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites,
                        fallback=base if _well_formed(base) else sentence, prying=prying)  # fmt: skip
     kept = fixed if _same_facts(sentence, fixed, facts) else sentence
+    whole = as_sentence(kept, bank)  # the agent's words stay, said as a sentence ("It sometimes takes 2 weeks to adapt.")
+    if whole is not None and _well_formed(whole) and _same_facts(sentence, whole, facts):
+        kept = whole
     if _weak(harmful):
         return Outcome("normalise" if kept != sentence else "keep", kept, "Put the words right (spelling, text-speak, casing).", ["keep-it-simple"])
     holds = "facts" if facts else "content the customer may need"
@@ -340,6 +346,17 @@ def bare_exclamation(sentence: str) -> bool:
     text = sentence.strip()
     return (text.endswith("!") and len(text.split()) <= 3 and not _WARM.match(text) and role(text, []) != "acknowledgement"
             and not re.search(r"\d", text) and not _KIND_WORDS.search(text))  # fmt: skip
+
+
+def as_sentence(text: str, bank: Bank) -> str | None:
+    """A note ("Engineer booked for 16 January.") as the sentence it stands for, by the bank's telegraphic
+    rewrites; None when none applies."""
+    for rule in bank.telegraphic:
+        m = re.match(rule.pattern, text.strip(), re.I)
+        if m:
+            groups = {k: (v or "").lower() if k in ("noun", "adv", "verb", "done") else (v or "") for k, v in m.groupdict().items()}
+            return capitalise(re.sub(r"\s{2,}", " ", rule.replace.format(**groups)).strip())
+    return None
 
 
 THERAPY_DROP_P = 0.9  # the learned model's certainty that a sentence with no fact in it is therapy talk, to drop it whole
