@@ -984,3 +984,27 @@ def test_a_note_is_said_as_a_full_sentence_with_its_facts(note, sentence):
 def test_a_mass_noun_keeps_its_bare_form():
     out = run("Thanks for your patience. Payment is due by 3 April.", customer_name="Jo")
     assert "Payment is due by 3 April." in out.text
+
+
+def test_a_colleague_named_after_their_role_is_no_other_name_for_the_customer():
+    out = run("Thanks for telling us. We've passed your feedback to the site manager, Rhys.", customer_name="Gwen Roberts",
+              customer_message="The music went on until 2am every night and staff did nothing.")  # fmt: skip
+    assert out.text.startswith("Hi Gwen,") and not any("Rhys" in n for n in out.notes)
+
+
+def test_a_customer_who_was_late_gets_no_apology_for_the_wait():
+    message = "I got a £25 late return fee but I was stuck in traffic after an accident. I was only 12 minutes late. Annoyed."
+    out = run("The £25 fee applies to returns over 10 minutes late. You can appeal within 28 days.", customer_name="Ines", customer_message=message)
+    assert "wait" not in out.text
+
+
+def test_charged_twice_is_no_earlier_contact():
+    history = [PastInteraction(date="2026-01-06", note="Customer asked how to add a second car. Explained via settings.")]
+    out = run("The duplicate £7.20 was refunded on 12 March.", customer_name="Dylan", history=history,
+              customer_message="Your app charged me twice for the same session. Can someone fix this?")  # fmt: skip
+    assert "6 January" not in out.text and "confusion" not in out.text
+
+
+def test_an_apology_in_text_speak_is_put_right_not_dropped():
+    out = run("Sorry u had a bad time. Quiet hours are 11pm-7am.", customer_name="Gwen", customer_message="Noise every night. Staff did nothing.")
+    assert "orry you had a bad time." in out.text

@@ -80,7 +80,8 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
     candidates = []
     if draft_greeting:
         candidates += re.findall(r"\b([A-Z][a-z'’]*(?:-[A-Za-z][a-z'’]*)*)(?![\w-])", draft_greeting)[1:] if draft_greeting.split()[0][:1].isupper() else []
-    candidates += re.findall(r",\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body)
+    # "I apologise for the wait, Nerissa." names the customer; "passed to the site manager, Rhys." names a colleague
+    candidates += [name for before, name in re.findall(r"(\w+),\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body) if before.lower() not in _ROLES]
     skip = set(bank.titles) | set(bank.address_words) | {"morning", "afternoon", "evening", "thanks", "regards"}
     for word in candidates:
         if word.lower() not in known and word.lower() not in skip:
@@ -88,12 +89,15 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
     return None
 
 
+_ROLES = frozenset("manager supervisor colleague engineer technician driver courier advisor adviser agent specialist lead director owner team "
+                   "department instructor tutor teacher nurse doctor coordinator officer assistant representative rep host guide".split())  # fmt: skip
 # "died" and "death" are grief only when a person or a pet died ("my old laptop died" is not a loss to condole).
 _LOSS = re.compile(r"passed away|funeral|bereave|grieving|\blost my\b|\b(?:dog|cat|pet|puppy|kitten|horse)\b", re.I)
 
 
 # "late" that is no delay: a late fee, a late filing surcharge, "my late father".
-_NOT_LATE = re.compile(r"\blate\s+(?:filing|fee|fees|payment|payments|charge|charges|surcharge|penalty|penalties|check-?in|check-?out|"
+_NOT_LATE = re.compile(r"\b(?:I|we)(?:['’]m|\s+am|\s+was|\s+were|['’]re|\s+are)\s+(?:\w+\s+){0,3}?late\b|\breturned\s+(?:it|the\s+\w+)\s+late\b|\bonly\s+\d+\s+(?:minutes?|mins?|hours?|days?)\s+late\b|\blate\s+(?:return|arrival)\b|"
+                       r"\blate\s+(?:filing|fee|fees|payment|payments|charge|charges|surcharge|penalty|penalties|check-?in|check-?out|"
                        r"father|mother|dad|mum|mom|husband|wife|partner|son|daughter|brother|sister|grandmother|grandfather|nan|friend)\b", re.I)
 
 

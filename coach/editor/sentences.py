@@ -228,7 +228,9 @@ def decide(
             return Outcome("replace", candidate, f"Reworded: {why}.", cites)
         if _same_facts(sentence, candidate, facts):
             base = candidate  # the named swaps are safe: trim clauses from there
-    if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts) and (clean(fixed) or _rule_harm_gone(harmful, fixed, clean, MODEL_MIN_P)):
+    # an apology put right ("Sorry u had a bad time" -> "Sorry you had a bad time") stays unless the model is fairly sure
+    below = 0.5 if role(fixed, []) == "acknowledgement" else MODEL_MIN_P
+    if fixed != sentence and _well_formed(fixed) and _same_facts(sentence, fixed, facts) and (clean(fixed) or _rule_harm_gone(harmful, fixed, clean, below)):
         return Outcome("replace", fixed, f"Reworded: {why}.", cites)
 
     if _BARE_REFUSAL.match(sentence.strip()):
