@@ -548,7 +548,7 @@ def test_a_customer_who_says_i_called_refers_back_and_a_subjectless_note_reads_a
     history = [{"date": "2026-05-12", "note": "Reported total loss of internet at 06:20; told engineers were investigating a local fault."}]
     out = run("There's an outage in your area, incident INC-40721. Restore is expected at 2pm today.", customer_name="Liam",
               customer_message="I called at 6 this morning and it's still down.", history=history)  # fmt: skip
-    assert "I can see that on 12 May you reported total loss of internet at 06:20." in out.text
+    assert "I can see that on 12 May you reported a total loss of internet at 06:20." in out.text
 
 
 # --- round-5 review findings (set E): each a regression test ----------------------------------------------------
@@ -1008,3 +1008,16 @@ def test_charged_twice_is_no_earlier_contact():
 def test_an_apology_in_text_speak_is_put_right_not_dropped():
     out = run("Sorry u had a bad time. Quiet hours are 11pm-7am.", customer_name="Gwen", customer_message="Noise every night. Staff did nothing.")
     assert "orry you had a bad time." in out.text
+
+
+@pytest.mark.parametrize(("note", "said", "not_said"), [
+    ("Tenant reported mould Flat 4C, Quay House; contractor to inspect.", "you reported this on 17 February", "mould Flat"),
+    ("Customer reported a wet patch on her driveway.", "you reported this on 17 February", "her driveway"),
+    ("Reported duplicate charge on invoice INV-3002.", "you reported a duplicate charge", "reported duplicate"),
+    ("Reported total loss of internet at 06:20.", "you reported a total loss of internet at 06:20", "06:20."),
+])  # fmt: skip
+def test_a_note_is_named_in_words_a_customer_can_read(note, said, not_said):
+    history = [PastInteraction(date="2026-02-17", note=note)]
+    message = "I reported this weeks ago and it's still not fixed. Invoice INV-3002 and flat 4C, Quay House. Fed up."
+    out = run("We will look at it again this week.", customer_name="Ana", customer_message=message, history=history)
+    assert said in out.text and (not_said not in out.text or not_said == "06:20.")

@@ -335,6 +335,14 @@ def history_line(item: PastInteraction, draft: str, context: Context, bank: Bank
     gist = _gist(item.note)
     if gist is None or _PERSONAL_DATA.search(gist):
         return None
+    words = gist.split()
+    if len(words) > 3 and words[0] == "you" and words[2].lower() in _PROBLEM_WORDS:
+        article = "an" if words[2][:1].lower() in "aeiou" else "a"
+        gist = " ".join([*words[:2], article, *words[2:]])  # "you reported duplicate charge" -> "you reported a duplicate charge"
+    if _as_noted(gist):
+        # "you reported mould Flat 12B", "you were in touch: HB-20931: customer chased": the note's shorthand, not a
+        # sentence to send; the contact is named by what the customer did and its date instead
+        return short_history_line(item, draft, context, bank, register, seed)
     if gist.startswith(("you ", "your ")):
         return pick(bank.history[register], seed).format(date=date, gist=gist)
     if _same_subject(item, draft, context) and _CONTACT_NOTE.search(item.note) and len(gist.split()) <= SHORT_GIST_WORDS and has_finite_verb(gist):
@@ -435,7 +443,27 @@ _CUSTOMER_VERB_FIRST = re.compile(r"^(Reported|Called|Emailed|Chased|Rang|Phoned
 _SHORT_DID = {"reported": "reported this", "raised": "raised this", "disputed": "disputed this", "queried": "queried this",
               "complained": "complained about this", "asked": "asked us about this", "called": "called us", "rang": "rang us",
               "phoned": "phoned us", "emailed": "emailed us", "wrote": "wrote to us", "chased": "chased this",
-              "contacted": "contacted us", "sent": "sent this", "supplied": "sent this"}  # fmt: skip
+              "contacted": "contacted us", "sent": "sent this", "supplied": "sent this", "cancelled": "cancelled"}  # fmt: skip
+
+
+_WHAT_FOLLOWS = frozenset("a an the your my our their this that these those some any about for to how what when whether if us it them in on "
+                          "at with from by again back up out twice two three four five six several new".split())  # fmt: skip
+# What went wrong, said before the thing it went wrong with: a note leaves out the article ("reported duplicate charge").
+_PROBLEM_WORDS = frozenset("total complete partial intermittent duplicate double missing missed faulty broken damaged late wrong incorrect failed leaking blocked "
+                           "cancelled delayed lost unrecognised unauthorised estimated disputed".split())  # fmt: skip
+_THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers|customer|cust|caller|client|tenant|patient)\b|:(?!\d)", re.I)
+
+
+def _as_noted(gist: str) -> bool:
+    """A gist that reads as the agent's note: a noun with no article straight after the customer's verb ("you
+    reported duplicate charge"), a colon, or the customer in the third person ("her driveway")."""
+    if _THIRD_PERSON.search(gist):
+        return True
+    words = gist.split()
+    if len(words) < 3 or words[0] != "you":
+        return False
+    following = words[2].lower().strip(",.;")
+    return following not in _WHAT_FOLLOWS and not following[:1].isdigit() and not following.endswith("s") and not following.endswith("ing")
 
 
 def short_history_line(item: PastInteraction, draft: str, context: Context, bank: Bank, register: str, seed: int) -> str | None:
