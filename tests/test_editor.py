@@ -1021,3 +1021,32 @@ def test_a_note_is_named_in_words_a_customer_can_read(note, said, not_said):
     message = "I reported this weeks ago and it's still not fixed. Invoice INV-3002 and flat 4C, Quay House. Fed up."
     out = run("We will look at it again this week.", customer_name="Ana", customer_message=message, history=history)
     assert said in out.text and (not_said not in out.text or not_said == "06:20.")
+
+
+def test_a_line_broken_mid_sentence_is_joined_but_paragraphs_stay():
+    draft = "Hi Jo,\n\nYour refund of £20 was sent today and should reach your\naccount in 3-5 days.\n\nKind regards,\nSam"
+    out = run(draft, customer_name="Jo")
+    assert "should reach your account in 3-5 days." in out.text and "Hi Jo,\n\n" in out.text and "\n\nKind regards" in out.text
+
+
+def test_joining_a_line_makes_no_new_promise_for_the_guard():
+    draft = "Hi Jo,\n\nYou can change the dates once, free of\ncharge, before June 30."
+    out = run(draft, customer_name="Jo")
+    assert "June 30" in out.text  # "free of charge" across the break stays as the draft wrote it, or joins without a new commitment
+    from coach.analysis import compare_facts as compare
+    assert not compare(draft, out.text, Context(customer_name="Jo")).new_commitments
+
+
+def test_a_draft_that_opens_with_the_name_gets_no_second_greeting():
+    out = run("Bjorn — container MSKU 718204-5 is due out on 22 April.", customer_name="Bjorn Lund")
+    assert out.text.count("Bjorn") == 1
+
+
+def test_a_second_greeting_word_goes_behind_ours():
+    out = run("hey can u send ur student ID pls, cant find u in the system", customer_name="Mateo", channel="chat")
+    assert out.text.startswith("Hi Mateo,") and "Hey" not in out.text and "hey" not in out.text
+
+
+def test_no_problem_answers_thanks_only():
+    assert "no problem" not in run("np! refund's done 👍", customer_name="Zoe", channel="chat", customer_message="where is my refund").text.lower()
+    assert "no problem" in run("np! refund's done 👍", customer_name="Zoe", channel="chat", customer_message="thanks so much!").text.lower()

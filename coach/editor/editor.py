@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from coach.analysis import extract_facts, lint
+from coach.analysis.commitments import find_commitments
 from coach.analysis.fluency import is_base_verb, problem
 from coach.analysis.personal import load_personal_lexicon
 from coach.analysis.placeholders import PLACEHOLDER
@@ -152,6 +153,8 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             did = _asks_to_redo(sentence.text, done) if not facts else None  # a request that carries facts is the agent's to reword
             if did:
                 outcome = Outcome("drop", "", f"{_REDO} {did}.", ["reference-history"], fallback=outcome.text)
+        if outcome.action in ("keep", "normalise", "replace", "flag") and outcome.text:
+            outcome = _tidied(outcome, index == 0 and not layout.greeting, message)
         if outcome.refusal:
             refused_at = len(pieces)
         pieces.append(_sentence_piece(sentence, outcome))
@@ -535,6 +538,9 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
             return _Greeting(plain, Change(kind="replaced", before=current, after=plain, reason="Left out the term of endearment.", cites=["no-mate-talk"], draft_span=layout.greeting), flag=flag)
         return _Greeting(None, flag=flag)
     name = greeting_name(context, bank)
+    opening_line = draft[layout.body[0].start :].split("\n", 1)[0] if layout.body else ""
+    if not current and any(re.match(rf"\s*{re.escape(n)}\s*(?:[—–:-]|,(?=[ \t]*\S))", opening_line) for n in _names(context)):
+        return _Greeting(None)  # "Bjorn — container MSKU ... is discharged": the draft opens with the name already
     if name is None and current:
         words = [w for w in re.findall(r"\b[A-Z][a-z'’-]+\b", current)[1:] if w.lower() not in bank.titles and w.lower() not in bank.address_words]
         name = words[0] if words else None
@@ -569,6 +575,37 @@ def _asks_about_it(sentence: str) -> bool:
         return True
     return sentence.rstrip().endswith("?") and not _REQUEST.search(sentence) and not re.search(
         r"\b(?:would you like|do you want|shall I|should I|can I|could you|can you|please)\b", sentence, re.I)
+
+
+# "hard-wrapped\nlines": a line break inside a sentence, before a lower-case word, after a line of some length
+_WRAPPED = re.compile(r"(?<=[^\s.!?:;])[ \t]*\n[ \t]*(?=[a-z])")
+_HELLO = re.compile(r"^(?:hey|hi|hiya|hello|yo|heya)\b[\s,!]*(?=\w)", re.I)  # a second greeting once the reply opens with ours
+_NO_PROBLEM = re.compile(r"^(?:no problem|no worries|not a problem|np|nw)(?: at all)?\s*[.!]*$", re.I)
+_THANKED = re.compile(r"\b(?:thank\w*|thx|ty|cheers|appreciate\w*|sorry|apologi[sz]e\w*)\b", re.I)
+
+
+def _tidied(outcome: Outcome, first: bool, message: str) -> Outcome:
+    """Three small repairs to a sentence the reply keeps: a line the draft broke mid-sentence is joined, a greeting
+    word that opens the body ("hey can you send ...") goes behind our greeting, and "No problem!" that answers no
+    thanks goes."""
+    if _NO_PROBLEM.match(outcome.text) and not _THANKED.search(message[:MAX_MESSAGE_READ]):
+        return Outcome("drop", "", 'Removed "no problem": the customer did not thank us, so it answers nothing they said.', ["human-touch"], fallback=outcome.text)
+    text = outcome.text
+    if "\n" in text:
+        joined = _WRAPPED.sub(" ", text)
+        if len(find_commitments(joined)) == len(find_commitments(text)):  # "free of\ncharge" joined is a promise the guard reads anew
+            text = joined
+    if first:
+        rest = _HELLO.sub("", text, count=1)
+        clause = re.split(r",\s", rest, maxsplit=1)[0].rstrip(".!?")  # judged up to its first comma: a splice the draft made is not ours
+        clause = clause[:1].upper() + clause[1:]
+        if rest != text and (problem(clause + ".") is None or problem(clause + "?") is None):  # "can you send ..." lacked its "?"
+            text = rest[:1].upper() + rest[1:]
+    if text == outcome.text:
+        return outcome
+    if outcome.action == "keep":
+        return Outcome("normalise", text, "Joined a line broken mid-sentence; the reply opens with its own greeting.", ["keep-it-simple"])
+    return replace(outcome, text=text)
 
 
 def _follows_prying(previous: Outcome, sentence: str, facts: list) -> bool:

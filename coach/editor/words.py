@@ -189,7 +189,7 @@ def remove_term(sentence: str, term: str) -> str | None:
         (rf",\s*{t}\s*,", ","),
         (rf"(?<=\w)\s+{t}\s*,\s*", ", "),
         (rf"^\s*{t}\s+(?=(?-i:[A-Z]))", ""),
-        *([(rf"^\s*{t}\s+(?=(?:i|we|you|it|the|your|our|this|that|there|yes|no|ok|so)\b)", "")] if term.lower() not in _NEEDS_COMMA else []),
+        *([(rf"^\s*{t}\s+(?=(?:i|we|you|it|the|a|an|your|our|this|that|there|yes|no|ok|so)\b)", "")] if term.lower() not in _NEEDS_COMMA else []),
     ):
         new, n = re.subn(pattern, repl, sentence, count=1, flags=re.IGNORECASE)
         if n:
