@@ -1050,3 +1050,16 @@ def test_a_second_greeting_word_goes_behind_ours():
 def test_no_problem_answers_thanks_only():
     assert "no problem" not in run("np! refund's done 👍", customer_name="Zoe", channel="chat", customer_message="where is my refund").text.lower()
     assert "no problem" in run("np! refund's done 👍", customer_name="Zoe", channel="chat", customer_message="thanks so much!").text.lower()
+
+
+@pytest.mark.parametrize("shift", ["That's a courier issue.", "It's the warehouse.", "Missing items are the restaurant's responsibility."])
+def test_blame_passed_to_a_third_party_goes_and_is_no_refusal(shift):
+    out = run(f"{shift} We've refunded £9 for the missing naan.", customer_name="Arjun", customer_message="My naan was missing. Annoyed.")
+    assert shift.split()[-1].rstrip(".") not in out.text and "£9" in out.text
+    assert "not able to change" not in out.text
+
+
+def test_a_refusal_that_points_back_stays_where_it_is():
+    draft = "Your delivery has been moved to 22 May. Nothing I can do about that. It will be an all-day slot, 7am to 7pm."
+    out = run(draft, customer_name="Sandra", customer_message="Nobody came and I took a day off. Furious.")
+    assert out.text.index("22 May") < out.text.index("not able to change this") < out.text.index("7am to 7pm")

@@ -319,6 +319,8 @@ def _refusal_after_reason(pieces: list[_Piece], layout: Layout, at: int, lines: 
     reason, here, there = pieces[at + 1], layout.body[at], layout.body[at + 1]
     if there.paragraph != here.paragraph or not reason.text or reason.text.rstrip().endswith("?") or reason.start == reason.end:
         return
+    if at and layout.body[at - 1].paragraph == here.paragraph and pieces[at - 1].text:
+        return  # "The delivery's moved to 22 May. Nothing I can do about that.": the refusal points back already
     if load_personal_lexicon().next_step.search(reason.text) or _ALTERNATIVE.search(reason.text):
         return  # "You can reapply after 3 months": a way forward, not the reason; the refusal stays before it
     moved = piece.change

@@ -246,8 +246,12 @@ def decide(
         return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites, fallback=fixed if _well_formed(fixed) else sentence)
     trimmed = _without_harmful_clauses(base, facts, bank, formal, clean, findings)
     if trimmed is not None and trimmed[0] == "":
-        line = pick(bank.refusal[register], seed, sentence)
-        return Outcome("replace", line, f"A refusal that shuts the door: {why}.", [*cites, "no-flat-no"], refusal=True)
+        if kind == "refusal" or _SAYS_NO.search(sentence) or load_personal_lexicon().refusal.search(sentence):
+            line = pick(bank.refusal[register], seed, sentence)
+            return Outcome("replace", line, f"A refusal that shuts the door: {why}.", [*cites, "no-flat-no"], refusal=True)
+        if not facts:  # "It's the warehouse.": blame passed on, and nothing else; no refusal to put in its place
+            return Outcome("drop", "", f"Removed: {why}; the sentence held no fact the customer needs.", cites, fallback=fixed if _well_formed(fixed) else sentence)
+        trimmed = None
     if trimmed is not None and trimmed[2]:
         text, refused, _ = trimmed
         return Outcome("replace", text, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites, refusal=refused)
