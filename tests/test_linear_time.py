@@ -13,6 +13,7 @@ import pytest
 
 from coach.analysis import analyse, clear_caches
 from coach.bench.adversarial import GENERATORS
+from coach.editor import edit
 from coach.config import Settings
 from coach.pipeline import rewrite
 from coach.schemas import Context, PastInteraction, RewriteRequest
@@ -77,3 +78,18 @@ def test_a_long_token_is_one_protected_fact_kept_verbatim(settings: Settings) ->
     result = rewrite(RewriteRequest(draft=f"hey mate, track it here {link} lol", context=Context(customer_name="Sam")), settings=settings)
     assert link in result.rewrite
     assert any(f.kind == "token" and f.value == link for f in analyse(f"see {link} now").facts)
+
+
+@pytest.mark.parametrize("pattern", sorted(GENERATORS))
+def test_the_editor_alone_grows_linearly(pattern: str) -> None:
+    # the pipeline leaves a draft it reads as another language unedited, so the editor is timed on its own too
+    generate = GENERATORS[pattern]
+
+    def edited(n: int):
+        request = RewriteRequest(draft=generate(n), context=Context(customer_name="Sam Lee", customer_message="My order is late again. Fed up."))
+        return lambda: edit(request, analyse(request.draft, request.context))
+
+    edited(SIZE // 4)()
+    small = _best_time(edited(SIZE))
+    large = _best_time(edited(2 * SIZE))
+    assert large < FLOOR_S or large < MAX_RATIO * small, f"{pattern}: {small:.4f}s -> {large:.4f}s"

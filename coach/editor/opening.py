@@ -81,7 +81,7 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
     if draft_greeting:
         candidates += re.findall(r"\b([A-Z][a-z'’]*(?:-[A-Za-z][a-z'’]*)*)(?![\w-])", draft_greeting)[1:] if draft_greeting.split()[0][:1].isupper() else []
     # "I apologise for the wait, Nerissa." names the customer; "passed to the site manager, Rhys." names a colleague
-    candidates += [name for before, name in re.findall(r"(\w+),\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body) if before.lower() not in _ROLES]
+    candidates += [name for before, name in re.findall(r"\b(\w{1,30}),\s+([A-Z][a-z'’-]{2,})\s*[.!?]", body) if before.lower() not in _ROLES]
     skip = set(bank.titles) | set(bank.address_words) | {"morning", "afternoon", "evening", "thanks", "regards"}
     for word in candidates:
         if word.lower() not in known and word.lower() not in skip:
