@@ -22,6 +22,7 @@ SIZE = 8_000  # then twice that
 RUNS = 3
 MAX_RATIO = 3.0
 FLOOR_S = 0.004  # below this both sizes are noise: the pattern costs nothing worth timing
+EDITOR_FLOOR_S = 0.25
 DRAFT = "hey mate your order #48213 is late again lol, nothing i can do. ill refund £5 tomorrow"
 
 
@@ -87,9 +88,12 @@ def test_the_editor_alone_grows_linearly(pattern: str) -> None:
 
     def edited(n: int):
         request = RewriteRequest(draft=generate(n), context=Context(customer_name="Sam Lee", customer_message="My order is late again. Fed up."))
-        return lambda: edit(request, analyse(request.draft, request.context))
+        analysis = analyse(request.draft, request.context)  # timed by the analysis test above
+        return lambda: edit(request, analysis)
 
     edited(SIZE // 4)()
     small = _best_time(edited(SIZE))
     large = _best_time(edited(2 * SIZE))
-    assert large < FLOOR_S or large < MAX_RATIO * small, f"{pattern}: {small:.4f}s -> {large:.4f}s"
+    # the editor's fixed costs (the tone check on its own lines after caches are cleared) are tens of ms; what this
+    # guards against costs seconds at this size (a scan of every suffix of a long word took 3 s at 16,000 characters)
+    assert large < EDITOR_FLOOR_S or large < MAX_RATIO * small, f"{pattern}: {small:.4f}s -> {large:.4f}s"
