@@ -1063,3 +1063,35 @@ def test_a_refusal_that_points_back_stays_where_it_is():
     draft = "Your delivery has been moved to 22 May. Nothing I can do about that. It will be an all-day slot, 7am to 7pm."
     out = run(draft, customer_name="Sandra", customer_message="Nobody came and I took a day off. Furious.")
     assert out.text.index("22 May") < out.text.index("not able to change this") < out.text.index("7am to 7pm")
+
+
+# --- round 9 (set I) found these; set I is dev from here on ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["Sam", "Aoife", "Gift Registry Team"])
+def test_a_name_that_signs_the_reply_is_kept(name):
+    out = run(f"Your fitting is booked for 11 April at 10am.\n\n{name}", customer_name="Lerato")
+    assert out.text.rstrip().endswith(name)
+
+
+def test_two_bare_refusals_make_one_refusal_line():
+    out = run("No. Policy is policy. Rescheduled events are not refundable. You can resell them at face value.", customer_name="Zoe",
+              customer_message="I can't go on the new date. I want a refund.")  # fmt: skip
+    assert out.text.count("not able to change this") <= 1
+
+
+def test_why_a_prying_question_was_asked_goes_with_it():
+    out = run("Sorry about that. What kind of cancer is it and what's the prognosis? Just so we know how urgent. June options: 13 June or 26 June.", customer_name="Siobhan",
+              customer_message="My mum has been diagnosed with cancer. Can we bring the wedding forward?")  # fmt: skip
+    assert "prognosis" not in out.text and "Just so we know" not in out.text and "26 June" in out.text
+
+
+def test_a_body_that_ran_on_from_the_greeting_is_capitalised_once_our_line_comes_between():
+    out = run("Hi Sofia, the Roam Pass activates when you reply YES. Bill total $287.40, due March 20.", customer_name="Sofia",
+              customer_message="I've been charged $287.40 for roaming and I'm worried I can't pay it.")  # fmt: skip
+    assert "The Roam Pass" in out.text and ". the Roam" not in out.text
+
+
+def test_an_emoji_sequence_leaves_no_selector_behind():
+    out = run("Looks like the carrier lost it 🤦\u200d♀️ I've sent a replacement box for tomorrow.", customer_name="Jas")
+    assert "\ufe0f" not in out.text and "\u200d" not in out.text and "replacement box" in out.text

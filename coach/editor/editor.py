@@ -123,6 +123,9 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         outcome = decided.get(key)
         if outcome is None:
             outcome = decided[key] = guarded(sentence.text, decide(sentence.text, findings, facts, bank, register, seed, checks), bank, register)
+        if outcome.refusal and outcomes and outcomes[-1].refusal and outcomes[-1].text == outcome.text:
+            # "No. Policy is policy.": two bare refusals, one line; the second says nothing the first did not
+            outcome = Outcome("drop", "", outcome.reason, outcome.cites, fallback=sentence.text)
         if outcomes and _follows_prying(outcomes[-1], sentence.text, facts):
             outcome = Outcome("drop", "", outcomes[-1].reason, outcomes[-1].cites, prying=True)  # "Who lives with you — partner? kids?"
         elif declined and outcome.action in ("keep", "normalise", "replace", "flag") and not facts and _asks_about_it(outcome.text or sentence.text):
@@ -612,7 +615,10 @@ def _tidied(outcome: Outcome, first: bool, message: str) -> Outcome:
 
 def _follows_prying(previous: Outcome, sentence: str, facts: list) -> bool:
     """A short question ("kids?") that carries on a prying question just left out goes with it."""
-    return previous.prying and not facts and sentence.rstrip().endswith("?") and len(sentence.split()) <= 3
+    if not previous.prying or facts:
+        return False
+    # "kids?", or why it was asked: "Just so we know how urgent."
+    return sentence.rstrip().endswith("?") and len(sentence.split()) <= 3 or bool(re.match(r"(?:just\s+)?so\s+(?:that\s+)?(?:we|I)\s+(?:know|can)\b", sentence.strip(), re.I))
 
 
 def _names(context) -> tuple[str, ...]:
@@ -717,6 +723,8 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
     for piece in body_pieces:
         if piece.start > at:
             gap = draft[at : piece.start]
+            if gap.strip() and not gap.strip(_JOINERS):
+                gap = gap.strip(_JOINERS) or " "  # "🤦\u200d♀️": the emoji went with its sentence, its selector must too
             if dropped_before and not gap.strip():
                 gap = gap if "\n" in gap and length and not out[-1].endswith("\n") else ("" if out and out[-1].endswith((" ", "\n")) else " ")
             emit(gap)
@@ -730,6 +738,11 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
             text = _lower_after_greeting(text)
             if piece.change is None and text != piece.text:
                 piece.change = Change(kind="replaced", before=piece.text, after=text, reason="Ran the first sentence on from the greeting.", cites=[], draft_span=(piece.start, piece.end))
+        elif text and opening and not wrote_body and text[:1].islower() and not text.startswith(("http", "www.")):
+            # "Hi Sofia, the Roam Pass ...": the draft ran on from its greeting; our lines now come between
+            text = text[:1].upper() + text[1:]
+            if piece.change is None:
+                piece.change = Change(kind="replaced", before=piece.text, after=text, reason="Capitalised: it now starts a sentence.", cites=[], draft_span=(piece.start, piece.end))
         start = length
         emit(text)
         if piece.change is not None:
@@ -756,6 +769,9 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
         notes.append(f'"{_short(flag.sentence)}": {flag.reason}')
     _respan(text, changes, flags)
     return Edit(text=text, changes=changes, placeholders=placeholders, needs_words=flags, notes=notes)
+
+
+_JOINERS = "\ufe0f\u200d \t"  # what an emoji leaves behind between two sentences: a variation selector, a joiner
 
 
 def _greeting_inline(out: list[str]) -> bool:

@@ -306,6 +306,8 @@ _WARM = re.compile(r"^(?:congratulations|many thanks|thank you|thanks|great news
 _KIND_WORDS = re.compile(r"\b(?:sorry|apolog\w*|thank\w*|congratulations)\b", re.I)
 
 
+_SIGNED = re.compile(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’&-]*){0,3}")  # capitalised words and no full stop
+_NOT_A_NAME = re.compile(r"(?:hi|hello|hey|dear|thanks|thx|tx|ty|ta|cheers|sorry|ok|okay|done|yes|no|great|sure|x+|\w+ed|\w+ing)\b", re.I)
 _NOT_S_VERBS = frozenset("this thus plus news yours ours hers theirs always perhaps towards afterwards sometimes thanks".split())
 
 
@@ -313,6 +315,8 @@ def _empty_exclamation(sentence: str) -> bool:
     """ "Great question!", "Ahh, classic driver fail.": short, no verb, no number, and not thanks, an apology or
     good wishes."""
     text = sentence.strip()
+    if _SIGNED.fullmatch(text) and not _NOT_A_NAME.match(text):
+        return False  # "Sam", "Aoife", "Waste Services": a name signs the reply; it is no exclamation
     short = text.endswith("!") and len(text.split()) <= 4 or len(text.split()) <= 5 and not text.endswith("?")
     closed = text if text.endswith((".", "!", "?")) else f"{text}."  # an emoji took its full stop: judge the words
     words = re.findall(r"[A-Za-z']+", text)
