@@ -379,11 +379,15 @@ def test_an_earlier_contact_about_the_same_order_is_named_by_its_dates():
     assert "I can see you contacted us about this on 3 April and 15 April." in dated.text
 
 
-def test_again_about_something_else_names_no_earlier_contact():
-    history = [PastInteraction(date="2026-02-03", note="Ordered 6 skeins alpaca blend; asked for gift wrap.")]
-    out = run("Thank you, Ruth, that is lovely to hear.", customer_name="Ruth", history=history,
-              customer_message="Just to say thank you - the yarn arrived beautifully packed again.")  # fmt: skip
-    assert "contacted us" not in out.text and "in touch" not in out.text
+@pytest.mark.parametrize(("note", "message", "draft"), [
+    ("Ordered 6 skeins alpaca blend; asked for gift wrap.", "Just to say thank you - the yarn arrived beautifully packed again.",
+     "Thank you, Ruth, that is lovely to hear."),
+    ("Customer asked how to add a second car. Explained via settings.", "Your app charged me twice for the same session. Can someone fix this?",
+     "The duplicate £7.20 was refunded on 12 March."),
+])  # fmt: skip
+def test_again_or_twice_about_something_else_names_no_earlier_contact(note, message, draft):
+    out = run(draft, customer_name="Ruth", history=[PastInteraction(date="2026-02-03", note=note)], customer_message=message)
+    assert "contacted us" not in out.text and "in touch" not in out.text and "3 February" not in out.text and "confusion" not in out.text
 
 
 def test_what_the_tone_check_misses_the_editor_patterns_still_catch():
@@ -996,13 +1000,6 @@ def test_a_customer_who_was_late_gets_no_apology_for_the_wait():
     message = "I got a £25 late return fee but I was stuck in traffic after an accident. I was only 12 minutes late. Annoyed."
     out = run("The £25 fee applies to returns over 10 minutes late. You can appeal within 28 days.", customer_name="Ines", customer_message=message)
     assert "wait" not in out.text
-
-
-def test_charged_twice_is_no_earlier_contact():
-    history = [PastInteraction(date="2026-01-06", note="Customer asked how to add a second car. Explained via settings.")]
-    out = run("The duplicate £7.20 was refunded on 12 March.", customer_name="Dylan", history=history,
-              customer_message="Your app charged me twice for the same session. Can someone fix this?")  # fmt: skip
-    assert "6 January" not in out.text and "confusion" not in out.text
 
 
 def test_an_apology_in_text_speak_is_put_right_not_dropped():
