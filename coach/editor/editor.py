@@ -395,7 +395,6 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
     return given
 
 
-
 # What a customer may already have done, by kind: the past forms that say so, and the forms a request to do it uses.
 _DEEDS = {
     "restarted the router": (r"restarted|reset|rebooted|power[- ]cycled|turned (?:it )?off and on(?: again)?|router reset|did the (?:router )?reset",
