@@ -13,6 +13,7 @@ import pytest
 from coach.analysis import analyse, compare_facts
 from coach.analysis.fluency import problem
 from coach.editor import edit, find_placeholders, is_greeting, is_signoff, load_bank, read_layout
+from coach.editor.words import normalise
 from coach.evals.fluency import evaluate, load_items
 from coach.evals.fragments import fragments
 from coach.pipeline import rewrite
@@ -782,12 +783,15 @@ def test_an_exclamation_that_says_nothing_goes_even_when_an_emoji_ended_it():
     assert "fail" not in out.text and "no. 41 tonight" in out.text and "RD-33871" in out.text
 
 
-def test_a_wish_without_its_subject_gets_one():
-    from coach.editor.phrasebank import load_bank
-    from coach.editor.words import normalise
-
-    assert normalise("hope Sam gets better soon", load_bank(), False) == "I hope Sam gets better soon."
-    assert normalise("Hope is on leave today.", load_bank(), False) == "Hope is on leave today."
+@pytest.mark.parametrize(("words", "normalised"), [
+    ("hope Sam gets better soon", "I hope Sam gets better soon."),  # a wish without its subject gets one
+    ("Hope is on leave today.", "Hope is on leave today."),  # ... but a name is no wish
+    ("If u file by April 15 ur fine", "If you file by April 15 you're fine."),  # "ur" before a predicate is "you're"
+    ("Order MK-40991 🙌", "Order MK-40991."),  # a label with a code gets its full stop
+    ("Maya, Front Desk", "Maya, Front Desk"),  # a signature keeps no full stop
+])  # fmt: skip
+def test_word_normalisation(words, normalised):
+    assert normalise(words, load_bank(), False) == normalised
 
 
 def test_a_note_in_the_agents_shorthand_is_said_from_the_customers_side():
@@ -887,15 +891,6 @@ def test_a_sentence_an_emoji_ends_is_read_alone_for_its_tone():
     out = run("Well, maybe reading the bundle terms would have helped 🙄 The bundle covered EU countries only. We can cap roaming at £50 a month.",
               customer_name="Elif", customer_message="You charged me £287.40 for data in Turkey! I'm furious.")  # fmt: skip
     assert "would have helped" not in out.text and "EU countries only" in out.text and "£50 a month" in out.text
-
-
-def test_ur_before_a_predicate_is_youre_and_a_label_with_a_code_gets_its_full_stop():
-    from coach.editor.phrasebank import load_bank
-    from coach.editor.words import normalise
-
-    assert normalise("If u file by April 15 ur fine", load_bank(), False) == "If you file by April 15 you're fine."
-    assert normalise("Order MK-40991 🙌", load_bank(), False) == "Order MK-40991."
-    assert normalise("Maya, Front Desk", load_bank(), False) == "Maya, Front Desk"  # a signature keeps no full stop
 
 
 # --- what the customer already gave, by the name they gave it -------------------------------------------------
