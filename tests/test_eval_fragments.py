@@ -192,6 +192,8 @@ def test_list_items_exempt_from_verb_and_conjunction_rules_but_not_doubling():
         ", and we'll refund you.",
         "; we'll refund you.",
         '"And we sent it."',
+        "If you think the books were returned.",
+        "Once the engineer has been.",
     ],
 )
 def test_leading_conjunctions_flagged(sentence):
@@ -200,7 +202,9 @@ def test_leading_conjunctions_flagged(sentence):
 
 @pytest.mark.parametrize(
     "sentence",
-    ["But we can send a new one.", "So we've refunded you.", "Which size would you like?", "Andrew will call you."],
+    ["But we can send a new one.", "So we've refunded you.", "Which size would you like?", "Andrew will call you.",
+     "When it arrives we'll text you.", "If so please reply.", "If you have any questions, just ask.", "When will it ship?",
+     "Once the part comes in the engineer will call."],
 )
 def test_but_so_which_questions_and_lookalikes_accepted(sentence):
     assert fragments(sentence) == []

@@ -38,6 +38,12 @@ _LEADING_VERB = re.compile(r"^(?:is|are|was|were|am|has|have|had|can|could|will|
 _LEADING_PREPOSITION = re.compile(r"^(?:to|for|from|with|at|in|on|by|into|onto|about)\s+(?:the|a|an|your|our|not|being|him|her|them)\b", re.IGNORECASE)
 _MAIN_CLAUSE = re.compile(r"^\s*(?:i|we|you|they|he|she|it|this|that|there|your|our|the|please|[A-Z][a-z]+\s+(?:is|are|was|will|has))\b", re.IGNORECASE)
 _LEADING_SUBORDINATE = re.compile(r"^(?:because|though|although|since|unless|whereas)\b", re.IGNORECASE)
+# "If you think the books were returned.": a condition or a time with nothing said about it; without a comma a main
+# clause still shows by a second subject ("When it arrives we'll text you"), a modal ("Once it clears ops will book
+# it") or a request ("If so please reply")
+_LEADING_CONDITION = re.compile(r"^(?:if|when|once|whenever|until|as soon as)\b(?!.*\?\s*$)", re.IGNORECASE)
+_SECOND_SUBJECT = re.compile(r"\b(?:i|we|you|they|he|she|it|there|please|let|just|call|reply|contact|email|ask|get in touch)\b", re.IGNORECASE)
+_MODAL = re.compile(r"\b(?:will|would|can|could|should|must|may|might)\b|['’]ll\b", re.IGNORECASE)
 _TRAILING = re.compile(
     r"\b(?:and|or|but|so|because|the|a|an|to|of|for|with|at|in|on|by|from|your|our|my|as|if|than)"
     r"\s*(?:[.…!?]+|,)?\s*$",
@@ -155,6 +161,8 @@ def _problem(text: str) -> str | None:
         return "starts with a conjunction"
     if _LEADING_SUBORDINATE.match(text) and ("," not in text or not has_finite_verb(text[text.index(",") + 1 :])):
         return "a subordinate clause with no main clause"
+    if _LEADING_CONDITION.match(text) and not re.search(r"[,;:–—]|\s-\s", text) and len(_SECOND_SUBJECT.findall(text)) < 2 and not _MODAL.search(text):
+        return "a condition with no main clause"
     broken = _BROKEN_CONTRACTION.search(text)
     if broken and not (broken.group().lower() == "ill" and _ILL_ADJECTIVE.search(text)):
         return f'broken contraction "{broken.group()}"'

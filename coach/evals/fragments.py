@@ -69,6 +69,10 @@ Leading conjunction: the sentence (past any opening quote or bracket) starts wit
 Though, Although, Which, Whereas (any case), or with a comma or semicolon. Two exceptions: a question
 that starts with "Which" ("Which size would you like?") is interrogative, not a left-over relative; and
 list items are not checked. "But" and "So" are accepted.
+A condition or time left behind counts too: a sentence that starts with If, When, Once, Unless, Until or
+Whenever, is not a question, has no comma, semicolon, colon or dash to end its clause, and names no second
+subject, modal or request after its first two words ("If you think the books were returned." is flagged; "When
+it arrives we'll text you." and "If so please reply." are not).
 
 Doubled word: the same word twice in a row, separated only by whitespace, case-insensitive ("Please
 please", "the the"), except "that that" and "had had". Punctuation between them ("Please, please") is
@@ -612,8 +616,21 @@ def _leading_conjunction(sentence: str, kind: str) -> bool:
         return False
     word = first.group().lower()
     if word not in LEADING_CONJUNCTIONS:
-        return False
+        return _condition_left_behind(body)
     return not (word == "which" and sentence.rstrip("\"'”’) ").endswith("?"))
+
+
+CONDITIONS = _words("if when once unless until whenever")
+MAIN_CLAUSE_WORDS = SUBJECTS | WEAK_SUBJECTS | POLITE | _words("then let will would can could should must may might")
+
+
+def _condition_left_behind(sentence: str) -> bool:
+    words = [re.split(r"['’]", w.lower())[0] for w in _WORD.findall(sentence)]
+    if not words or words[0] not in CONDITIONS or sentence.rstrip("\"'”’) ").endswith("?"):
+        return False
+    if any(mark in sentence for mark in ",;:–—") or " - " in sentence:
+        return False
+    return not any(w in MAIN_CLAUSE_WORDS for w in words[2:])
 
 
 def _doubled_word(sentence: str) -> bool:
