@@ -215,7 +215,10 @@ def review(text: str, sentences: list[Span], masked: str, emotions: list[Emotion
                     continue
                 j = labels.index(category)
                 level = Level.error if p[j] >= classifier.error_thresholds[j] else Level.warning
-                findings.append(_finding(f"{RULE_PREFIX}.{category}", category, level, MESSAGES[category] + f" (model, p={p[j]:.2f}).",
+                # the model's overall doubt rides along where it is much surer than of the category ("sarcastic? 0.47;
+                # something reads badly: 0.91"), so a reader can tell a sure-but-unnamed problem from a weak one
+                overall = f"; p={p[any_at]:.2f} that it reads badly" if p[any_at] - p[j] >= 0.1 else ""
+                findings.append(_finding(f"{RULE_PREFIX}.{category}", category, level, MESSAGES[category] + f" (model, p={p[j]:.2f}{overall}).",
                                          SUGGESTIONS[category], text, start, end, line_col))  # fmt: skip
         elif bad_news and p[upbeat_at] >= classifier.thresholds[upbeat_at] and "flippant" not in ruled:
             feeling = max(bad_news, key=lambda e: e.score).name

@@ -120,7 +120,7 @@ def role(sentence: str, findings: list[Finding]) -> str:
 
 
 MODEL_MIN_P = 0.3  # below this the learned model's warning is too weak to flag for the agent
-_P = re.compile(r"\(model, p=([\d.]+)\)")
+_P = re.compile(r"\(model, p=([\d.]+)(?:; p=([\d.]+) that it reads badly)?\)")
 
 
 def model_p(finding: Finding) -> float | None:
@@ -129,6 +129,14 @@ def model_p(finding: Finding) -> float | None:
         return None
     m = _P.search(finding.message)
     return float(m.group(1)) if m else 1.0
+
+
+def model_any_p(finding: Finding) -> float | None:
+    """The learned model's probability that the sentence reads badly at all (whatever the category); None for a rule's."""
+    if not finding.rule.startswith("tone-model."):
+        return None
+    m = _P.search(finding.message)
+    return float(m.group(2) or m.group(1)) if m else 1.0
 
 
 def harm(findings: list[Finding]) -> list[Finding]:
@@ -369,6 +377,8 @@ def as_sentence(text: str, bank: Bank) -> str | None:
     return None
 
 
+SURE_ANY_P = 0.9  # the model's overall doubt at which a short sentence with no fact goes (held-out tone precision 0.996)...
+SURE_ANY_CATEGORY_P = 0.4  # ...when it also leans to one category: plain explanations score high overall on their own
 THERAPY_DROP_P = 0.9  # the learned model's certainty that a sentence with no fact in it is therapy talk, to drop it whole
 
 
@@ -405,6 +415,11 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return False  # "Congratulations!", "Thank you so much": the model's doubt is not enough to drop warmth
     if any(f.category in ("therapy", "flippant", "over-familiar") and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
         return True
+    if (words <= 20 and kind not in ("acknowledgement", "instruction", "refusal") and not _OWNS_IT.search(sentence)
+            and not _SAYS_NO.search(sentence) and not load_personal_lexicon().refusal.search(sentence)
+            and any((model_any_p(f) or 0) >= SURE_ANY_P and (model_p(f) or 0) >= SURE_ANY_CATEGORY_P for f in harmful)):  # fmt: skip
+        return True  # "Wow, two parking sessions, living the dream.": the model is sure it reads badly, if less of the name for it;
+        # a plain explanation ("The wall bracket was out of stock.") can score high overall, but no category claims it
     if kind == "blame" and any(f.category == "blaming" and (model_p(f) or 1.0) >= 0.5 for f in harmful) and words <= 20:
         return True  # "Well, maybe reading the terms would have helped.": blame with nothing in it the customer needs
     if (kind in ("answer", "filler", "blame") and words <= 12 and not _OWNS_IT.search(sentence) and not _SAYS_NO.search(sentence) and not load_personal_lexicon().refusal.search(sentence)
