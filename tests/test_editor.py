@@ -1087,3 +1087,49 @@ def test_a_body_that_ran_on_from_the_greeting_is_capitalised_once_our_line_comes
 def test_an_emoji_sequence_leaves_no_selector_behind():
     out = run("Looks like the carrier lost it 🤦\u200d♀️ I've sent a replacement box for tomorrow.", customer_name="Jas")
     assert "\ufe0f" not in out.text and "\u200d" not in out.text and "replacement box" in out.text
+
+
+# --- session 14: kept harm, orphan clauses, details the customer gave -------------------------------------
+
+
+def test_a_condition_left_without_its_main_clause_is_not_returned():
+    draft = "The outstanding amount is £6.40. If you think the books were returned, you should have asked for a receipt at the desk."
+    result = run(draft, customer_name="Edna Pickering", customer_message="I returned those books weeks ago and I'm still being fined.")
+    assert "£6.40" in result.text
+    assert "If you think the books were returned." not in result.text
+    assert "should have" not in result.text
+    assert_no_new_fragments(draft, result.text)
+    assert problem("If you think the books were returned.") is not None
+    assert problem("When it arrives we'll text you.") is None and problem("Once it clears the team will book it.") is None
+
+
+@pytest.mark.parametrize(
+    "jab",
+    ["Wow, two parking sessions, living the dream.", "Um, we're a two-person studio, not Amazon.", "If the hold still shows, that is your bank's issue, not ours."],
+)
+def test_sarcasm_the_model_is_sure_of_and_blame_passed_on_are_dropped_when_they_hold_no_fact(jab):
+    draft = f"{jab} If you DM us your reg we'll look into the £8.40 duplicate."
+    result = run(draft, customer_name="Tom Reed", customer_message="I was charged twice for parking today. Absolutely fuming.")
+    assert jab not in result.text
+    assert "If you DM us your reg we'll look into the £8.40 duplicate." in result.text
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ["The wall bracket needed was out of stock.", "It's not refundable.", "That is not good enough."],
+)
+def test_plain_explanations_refusals_and_owning_it_stay_even_where_the_model_doubts_them(plain):
+    draft = f"Hi Ana,\n\n{plain} The engineer will come on 9 April between 8am and 12pm."
+    result = run(draft, customer_name="Ana Ruiz", customer_message="Your engineer left without finishing the job. I'm annoyed.")
+    assert plain in result.text
+
+
+def test_a_present_and_a_dated_event_are_named_back_without_a_promise():
+    gift = run("We don't gift wrap. You can add a gift receipt at checkout.", customer_name="Aaron Bell",
+               customer_message="Can you gift wrap this? It's a present for my sister.")  # fmt: skip
+    assert "present for your sister" in gift.text
+    # the draft names another day in June: the customer's own date is still worth naming back
+    wedding = run("Alteration job ALT-2210 is due back from our seamstress on 12 June.", customer_name="Olivia Hart",
+                  customer_message="My wedding is on 20 June and my dress alteration still isn't back. I'm panicking.")  # fmt: skip
+    assert "your wedding on 20 June" in wedding.text
+    assert "12 June" in wedding.text

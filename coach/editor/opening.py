@@ -550,7 +550,9 @@ def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) 
         if re.search(pattern, message, re.I) and not re.search(pattern, draft, re.I) and "congratulat" not in lowered:
             return getattr(event, register)
     deadline = deadline_words(message, bank)
-    if deadline and deadline[0].split()[-1].lower() not in lowered and deadline[1].split()[-1].lower() not in lowered:
+    # the draft names the event, or the very day, already: "delivered before Saturday" about a wedding on Saturday is
+    # no reason to stay silent, but "your flight on 30 June" said twice would be
+    if deadline and deadline[0].split()[-1].lower() not in lowered and re.sub(r"^on\s+", "", deadline[1]).lower() not in lowered:
         return pick(getattr(bank.deadline, register), seed).format(event=deadline[0], when=deadline[1])
     loyalty = re.search(bank.loyalty.pattern, message, re.I)
     if loyalty and (not bank.loyalty.requires or re.search(bank.loyalty.requires, message, re.I)) and loyalty.group("span").lower() not in lowered:
@@ -559,4 +561,9 @@ def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) 
     if occasion and occasion.group("event").split()[-1].lower() not in lowered:
         event = re.sub(r"^(?:my|our)\s+", "", occasion.group("event"), flags=re.I)
         return pick(getattr(bank.occasion, register), seed).format(event=event)
+    gift = re.search(bank.gift.pattern, message, re.I)
+    if gift and not re.search(r"\b(?:present|gift)\b(?!\s+(?:wrap|wrapping|receipt|card|voucher|message|note|box))", lowered):
+        who = gift.group("who")
+        yours = f" for your {who.split(None, 1)[1]}" if who else ""
+        return pick(getattr(bank.gift, register), seed).format(kind=gift.group("kind").lower(), **{"for": yours})
     return None

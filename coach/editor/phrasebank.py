@@ -100,6 +100,7 @@ class Bank(BaseModel):
     loyalty: Detail
     occasion: Detail
     deadline: Detail
+    gift: Detail
     life_events: dict[str, LifeEvent]
     rewrites: list[Rewrite] = Field(default_factory=list)
     telegraphic: list[Rewrite] = Field(default_factory=list)
