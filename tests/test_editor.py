@@ -1133,3 +1133,39 @@ def test_a_present_and_a_dated_event_are_named_back_without_a_promise():
                   customer_message="My wedding is on 20 June and my dress alteration still isn't back. I'm panicking.")  # fmt: skip
     assert "your wedding on 20 June" in wedding.text
     assert "12 June" in wedding.text
+
+
+def test_a_link_without_its_scheme_a_code_label_and_a_name_keep_their_case():
+    hotel = run("good news, housekeeping found it!! Its a gold ring.\n\npay.kingsgatehotel.co.uk/lp/LP-0419",
+                customer_name="Priya Shah", customer_message="Did you find my mother's ring?")  # fmt: skip
+    assert "pay.kingsgatehotel.co.uk/lp/LP-0419" in hotel.text and "LP-0419." not in hotel.text
+    assert "It's a gold ring" in hotel.text
+    pharmacy = run("Rx #4471902 on hold - insurance needs prior authorization from your doctor.", customer_name="Lena Park",
+                   customer_message="Where is my insulin?")  # fmt: skip
+    assert "Rx #4471902" in pharmacy.text
+    school = run("Ana left at the end of March. We can move your lessons to Ingrid.", customer_name="Ruth Cole",
+                 customer_message="My teacher Ana has left and the new one keeps cancelling.")  # fmt: skip
+    assert "Ana left" in school.text
+
+
+def test_a_signature_under_an_unusual_sign_off_gets_no_full_stop():
+    draft = "Hi Ellie,\n\nYour £500 deposit was returned in full on 3 June.\n\nCongratulations again to you both,\nSam"
+    result = run(draft, customer_name="Ellie Moss", customer_message="Thank you all so much for our wedding day!")
+    assert result.text.rstrip().endswith("\nSam")
+
+
+def test_a_clause_that_points_back_does_not_outlive_the_clause_it_points_to():
+    draft = ("Honestly all kids get homesick. We don't allow phone calls during the first week as it tends to make "
+             "homesickness worse, this is in the parent handbook. Maya will email you Thursday evening.")  # fmt: skip
+    result = run(draft, customer_name="Rachel Ode", customer_message="My son is homesick, can I call him?")
+    assert "This is in the parent handbook." not in result.text
+    assert "first week" in result.text
+
+
+def test_an_event_already_past_is_not_named_as_a_deadline_and_a_dated_call_the_draft_names_is_not_repeated():
+    draft = "I can see a note of your call on 2 April so I've asked Helen to review the £35 charge."
+    result = run(draft, customer_name="Rui Ferreira",
+                 customer_message="I've been charged £35 for missing my appointment on 4 April. I RANG on the 2nd to cancel.",
+                 history=[PastInteraction(date="2026-04-02", note="Patient phoned to cancel 4 April hygiene appointment.")])  # fmt: skip
+    assert "timing matters" not in result.text
+    assert result.text.count("2 April") == 1

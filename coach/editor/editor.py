@@ -223,10 +223,12 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     # (the acknowledgement, then history, then a detail) are the last to go.
     own = len(draft.split()) - sum(len(draft[s:e].split()) for s, e in layout.protected)  # the draft's words, quotes aside
     budget = max(ADDITIONS_MIN, round(ADDITIONS_SHARE * own))
+    context = request.context
+    names = names_in(draft, context.customer_message or "", *(h.note for h in context.history))
     while opening:
         settle_bare(opening)
         added = sum(len(c.after.split()) for c in opening)
-        result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register)
+        result = _compose(draft, layout, greeting, [c.model_copy() for c in opening], pieces, signoff, register, names)
         if added <= budget and len(result.text.split()) <= request.word_limit:
             return result
         last = len(opening) - 1
@@ -235,7 +237,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
             continue
         opening = opening[:-1]  # the later lines go first (a detail before history, history before the acknowledgement)
     settle_bare(opening)
-    return _compose(draft, layout, greeting, opening, pieces, signoff, register)
+    return _compose(draft, layout, greeting, opening, pieces, signoff, register, names)
 
 
 # --- sentences -------------------------------------------------------------------------------------------
@@ -655,7 +657,8 @@ def _signoff(layout: Layout, draft: str, bank: Bank, register: str, negative: se
 # --- composing ----------------------------------------------------------------------------------------------
 
 
-def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Change], pieces: list[_Piece], signoff: _Piece | None, register: str) -> Edit:
+def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Change], pieces: list[_Piece], signoff: _Piece | None, register: str,
+             names: frozenset[str] = frozenset()) -> Edit:  # fmt: skip
     out: list[str] = []
     changes: list[Change] = []
     flags: list[NeedsWords] = []
@@ -712,7 +715,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
     for index, change in enumerate(opening):
         text = change.after
         if index == 0 and out and out[-1].endswith(" ") and _greeting_inline(out):
-            text = _lower_after_greeting(text)
+            text = _lower_after_greeting(text, names)
         start = length
         emit(text + " ")
         change.after = text
@@ -734,7 +737,7 @@ def _compose(draft: str, layout: Layout, greeting: _Greeting, opening: list[Chan
             flags.append(piece.flag)
         text = piece.text
         if text and _greeting_inline(out) and not opening and not wrote_body:
-            text = _lower_after_greeting(text)
+            text = _lower_after_greeting(text, names)
             if piece.change is None and text != piece.text:
                 piece.change = Change(kind="replaced", before=piece.text, after=text, reason="Ran the first sentence on from the greeting.", cites=[], draft_span=(piece.start, piece.end))
         elif text and opening and not wrote_body and text[:1].islower() and not text.startswith(("http", "www.")):
@@ -779,12 +782,25 @@ def _greeting_inline(out: list[str]) -> bool:
     return bool(re.search(r",[ \t]*\Z", tail)) and "\n" not in tail.rstrip()[-40:]
 
 
-_KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z][a-z])")  # "New York" keeps its capital; "Can I" does not
+# "New York" keeps its capital; "Can I" does not; nor does a short label before a code ("Rx #4471902", "No. 12")
+_KEEP_CAPITAL = re.compile(r"^(?:I\b|I'|I’|[A-Z]{2}|[A-Z][a-z]+\s+[A-Z][a-z]|[A-Z][a-z]{0,2}\.?\s+#?\d|[A-Z][a-z]{0,2}\s+#)")
 
 
-def _lower_after_greeting(text: str) -> str:
-    if _KEEP_CAPITAL.match(text):
-        return text
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z] )[A-Z][a-z'’-]+")
+
+
+def names_in(*texts: str) -> frozenset[str]:
+    """Words written with a capital in the middle of a sentence ("my teacher Ana has left"): names, kept as written."""
+    return frozenset(m.group() for text in texts for m in _MID_SENTENCE_CAPITAL.finditer(text[:MAX_NAME_SCAN]))
+
+
+MAX_NAME_SCAN = 20_000  # characters of each text read for names: enough for any real reply, and linear
+
+
+def _lower_after_greeting(text: str, names: frozenset[str] = frozenset()) -> str:
+    first = re.match(r"[^\W\d_][\w'’-]*", text)
+    if _KEEP_CAPITAL.match(text) or (first and first.group() in names):
+        return text  # "Hi Ruth, Ana left in March": a word written with a capital mid-sentence is a name
     return text[:1].lower() + text[1:]
 
 

@@ -389,8 +389,9 @@ def _same_subject(item: PastInteraction, draft: str, context: Context) -> bool:
 
 def _mentions(draft: str, item: PastInteraction, context: Context) -> bool:
     lowered = draft.lower()
-    if item.date and {f.normal for f in extract_facts(draft, context.locale) if f.kind == "date"} & {item.date.isoformat()}:
-        return True
+    own = "\n".join(line for line in draft.splitlines() if not line.lstrip().startswith(">"))  # a quoted thread's dates are not the agent's
+    if item.date and {f.normal for f in extract_facts(own, context.locale) if f.kind == "date"} & {item.date.isoformat(), item.date.strftime("--%m-%d")}:
+        return True  # "your call on 2 April" names the note of 2026-04-02 (a date without its year is read as --04-02)
     if item.date and re.search(rf"\b(?:in|since|from|the one in|back in|last)\s+{item.date.strftime('%B')}\b", draft, re.I):
         return True  # "especially after the one in February": the draft names the earlier time already
     return bool(_REFERS_TO_CONTACT.search(draft))  # "as I said last time", "following your call"
@@ -454,10 +455,18 @@ _PROBLEM_WORDS = frozenset("total complete partial intermittent duplicate double
 _THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers|customer|cust|caller|client|tenant|patient)\b|:(?!\d)", re.I)
 
 
+# "asked about Mexico trip", "to cancel 4 April hygiene appointment": a noun with no article after the verb or
+# preposition, the note's shorthand
+_BARE_NOUN_AFTER = re.compile(
+    r"\b(?:about|regarding|cancel|rebook|book|change|chase|chasing)\s+(?!(?:the|a|an|your|their|his|her|its|this|that|these|those|my|our|some|any|it|them|him|us|me|what|when|how|why|whether|if)\b)"
+    r"(?:[A-Z][\w'’-]*|\d{1,2}\s+[A-Z][a-z]+)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?$"
+)
+
+
 def _as_noted(gist: str) -> bool:
     """A gist that reads as the agent's note: a noun with no article straight after the customer's verb ("you
     reported duplicate charge"), a colon, or the customer in the third person ("her driveway")."""
-    if _THIRD_PERSON.search(gist):
+    if _THIRD_PERSON.search(gist) or _BARE_NOUN_AFTER.search(gist):
         return True
     words = gist.split()
     if len(words) < 3 or words[0] != "you":
@@ -523,6 +532,8 @@ def _content(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in _CONTENT.findall(text.lower()) if w not in stop}
 
 
+# "for missing my appointment on 4 April", "I called you before my trip": the event is behind the customer
+_PAST_EVENT = re.compile(r"\b(?:miss(?:ed|ing)|cancell?(?:ed|ing)|after|since|during)\s+$|\b(?:called|rang|phoned|emailed|told|spoke|asked)\b[^.!?,]*$", re.I)
 _YOURS = {"my": "your", "our": "your", "a": "your", "his": "his", "her": "her", "their": "their"}
 _FLIGHT_OF = {"i": "your", "we": "your", "they": "their", "he": "his", "she": "her"}
 _DAYS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
@@ -531,13 +542,13 @@ _DAYS = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday
 def deadline_words(message: str, bank: Bank) -> tuple[str, str] | None:
     """The customer's event and when it is, in the second person ("your job interview", "this Friday"), or None."""
     m = re.search(bank.deadline.pattern, message[:MAX_MESSAGE_READ])
-    if not m:
-        return None
+    if not m or _PAST_EVENT.search(message[max(0, m.start() - 40) : m.start()]) or re.search(r"\bwas\b", m.group()):
+        return None  # "charged for missing my appointment on 4 April": that time has gone; timing no longer matters
     if m.group("who"):
         event = f"{_FLIGHT_OF[m.group('who').lower()]} flight"
     else:
-        event = f"{_YOURS[m.group('det').lower()]} {m.group('event').lower()}"
-    when = _DAYS.sub(lambda d: d.group(1).capitalize(), m.group("when"))
+        event = f"{_YOURS[m.group('det').lower()]} {' '.join(m.group('event').lower().split())}"
+    when = _DAYS.sub(lambda d: d.group(1).capitalize(), " ".join(m.group("when").split()))
     return event, when
 
 
@@ -556,8 +567,10 @@ def detail_line(message: str, draft: str, bank: Bank, register: str, seed: int) 
         return pick(getattr(bank.deadline, register), seed).format(event=deadline[0], when=deadline[1])
     loyalty = re.search(bank.loyalty.pattern, message, re.I)
     if loyalty and (not bank.loyalty.requires or re.search(bank.loyalty.requires, message, re.I)) and loyalty.group("span").lower() not in lowered:
-        return pick(getattr(bank.loyalty, register), seed).format(span=loyalty.group("span"))
+        return pick(getattr(bank.loyalty, register), seed).format(span=" ".join(loyalty.group("span").split()))
     occasion = re.search(bank.occasion.pattern, message, re.I)
+    if occasion and _PAST_EVENT.search(message[max(0, occasion.start() - 40) : occasion.start()]):
+        occasion = None  # "I called you before my trip": the trip is the past, not what the reply is for
     if occasion and occasion.group("event").split()[-1].lower() not in lowered:
         event = re.sub(r"^(?:my|our)\s+", "", occasion.group("event"), flags=re.I)
         return pick(getattr(bank.occasion, register), seed).format(event=event)

@@ -526,18 +526,27 @@ def _without_harmful_clauses(
     clauses = _clauses(sentence, facts)
     if len(clauses) < 2:
         return None
-    kept, refused = [], False
+    kept, refused, gone_before = [], False, False
     for clause in clauses:
         if any(f.value in clause for f in facts):
+            if gone_before and _POINTS_BACK.match(clause.strip()):
+                return None  # "..., this is in the parent handbook": what "this" was went with the clause before it
             kept.append(clause)
+            gone_before = False
             continue
         as_sentence = capitalise(clause) + "."
         if _BARE_REFUSAL.match(as_sentence):
             refused = True
+            gone_before = True
         elif re.search(r"[\d>/@]", clause) or _offers(clause) or not _named_harm(clause, findings) or (
             _well_formed(as_sentence) and clean(as_sentence) and not _LECTURE.search(clause) and not _RETORT.search(clause)
         ):
+            if gone_before and _POINTS_BACK.match(clause.strip()):
+                return None
             kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
+            gone_before = False
+        else:
+            gone_before = True
     if all(_DISCOURSE_ONLY.match(clause.strip()) for clause in kept):
         kept = []  # "Yeah, [the harm]": a "Yes." left on its own says nothing
     if not kept and refused and not facts:
@@ -550,6 +559,9 @@ def _without_harmful_clauses(
     return None
 
 
+# A clause that opens by pointing back at the one before it ("this is in the handbook", "which is why"): it cannot
+# stay once that clause has gone.
+_POINTS_BACK = re.compile(r"^(?:and\s+|but\s+|so\s+)?(?:this|that|it|these|those|which|such)\b(?!\s+(?:order|parcel|booking|account|item|refund|payment|week|month|year|morning|afternoon|evening)\b)", re.I)
 _DISCOURSE_ONLY = re.compile(r"^(?:yes|yeah|yep|no|nope|ok|okay|well|so|anyway|right|sure|look|honestly|listen|frankly|believe it or not|to be (?:honest|fair))[.,!]*$", re.I)
 # A clause that offers a way forward ("but you can defer to the January cohort") is content, whatever its tone.
 _OFFER = re.compile(r"\b(?:you|we|I) (?:can|could|may)\b|\binstead\b|\balternative", re.I)
@@ -577,6 +589,8 @@ def _without_the_clause_the_model_doubts(
     for drop in range(len(clauses) - 1, -1, -1):  # the last clause first: the jab usually comes after the fact
         if any(f.value in clauses[drop] for f in facts) or _offers(clauses[drop]):
             continue
+        if drop + 1 < len(clauses) and _POINTS_BACK.match(clauses[drop + 1].strip()):
+            continue  # the clause after it says "this" or "which" of it
         candidate = _joined([c for i, c in enumerate(clauses) if i != drop], bank, formal)
         if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
             return candidate

@@ -39,7 +39,9 @@ _MIXED_MARKS = re.compile(r"!\s*\?|\?\s*!")
 _FIRST_WORD = re.compile(r"^(\w+)\b,?\s*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\w)\s+([.,!?;:])(?=\s|$)")
 _OPEN_END = re.compile(r"[\w)]$")
-_LINK_END = re.compile(r"(?:https?://|www\.)\S+$|\S+@\S+$")
+_DOMAIN = r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?"  # "pay.kingsgatehotel.co.uk/lp/LP-0419": a link without its scheme
+_ITS_IS = re.compile(r"\b([Ii]t)s(?=\s+(?:a|an|been|not|going|ok|okay|fine|done|already|now|just|still|because|here|there|ready|gone)\b)")
+_LINK_END = re.compile(rf"(?:https?://|www\.)\S+$|\S+@\S+$|(?:^|\s){_DOMAIN}$")
 _DROPPED_HOPE = re.compile(
     r"^hope\s+(?=(?:you|your|the|this|that|it|all|everything|things)\b|\w+(?:['’]s\b|\s+(?:is|are|was|gets|feels|has)\b))", re.I
 )  # "hope mum's ok", "hope Sam gets better": a wish, not the name Hope
@@ -98,6 +100,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text-speak for a day as it is ("tmrw"): spelled out, the fact guard reads it as a new date."""
     patterns = _patterns(bank)
     text = UR_ARE.sub("you're", patterns.ill.sub("I'll", sentence))
+    text = _ITS_IS.sub(lambda m: m.group(1) + "'s", text)  # "Its a gold ring" -> "It's a gold ring"; "its colour" stays
 
     def spelled(m: re.Match[str]) -> str:
         value = bank.words[m.group(1).lower()]
@@ -130,7 +133,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text = _SPACE_BEFORE_MARK.sub(r"\1", text)  # "sorry ." once an emoji has gone
     if formal:
         text = _formal(text, patterns)
-    if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text):
+    if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text) and not _NAME_LINE.match(text.rsplit("\n", 1)[-1] if "\n" in text else ""):
         text += "."
     return capitalise(text)
 
@@ -175,6 +178,8 @@ def _formal(text: str, patterns: _Patterns) -> str:
 
 
 def capitalise(text: str) -> str:
+    if re.match(rf"{_DOMAIN}(?:\s|$)", text):
+        return text  # a link keeps its case
     return _CAPITAL_AFTER.sub(lambda m: m.group(1) + m.group(2).upper(), text, count=1)
 
 
