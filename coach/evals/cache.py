@@ -46,11 +46,12 @@ def tree_fingerprint(root: Path, suffixes: tuple[str, ...] = (".yaml", ".yml", "
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of the coach package sources that shape a rewrite (faces and report code excluded)."""
+    """A hash of the coach package sources that shape a rewrite (faces and report code excluded), the shipped
+    trained heads among them: a retrained tone model changes what the editor keeps."""
     package = PROJECT_ROOT / "coach"
     h = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        if not path.is_file() or path.suffix not in (".py", ".yaml", ".md"):
+        if not path.is_file() or path.suffix not in (".py", ".yaml", ".md", ".npz"):
             continue
         parts = path.relative_to(package).parts
         if parts[0] in _CODE_DIRS_SKIPPED or "__pycache__" in parts:
