@@ -1169,3 +1169,15 @@ def test_an_event_already_past_is_not_named_as_a_deadline_and_a_dated_call_the_d
                  history=[PastInteraction(date="2026-04-02", note="Patient phoned to cancel 4 April hygiene appointment.")])  # fmt: skip
     assert "timing matters" not in result.text
     assert result.text.count("2 April") == 1
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Mum's obituary is in this morning's paper and her name is spelt wrong.",
+     "Please cancel the policy for Pepper. She died on Saturday.",
+     "I am writing regarding the account for my late husband's funeral."],
+)  # fmt: skip
+def test_a_loss_said_without_a_relation_word_still_gets_a_condolence(message):
+    result = run("Dear Policyholder,\n\nThe policy has been cancelled.\n\nRegards,\nClaims", customer_name="Ann Lee", customer_message=message)
+    assert "sorry for your loss" in result.text.lower()
+    assert "Policyholder" not in result.text  # a generic form of address gives way to the name

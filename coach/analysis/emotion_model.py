@@ -8,6 +8,8 @@ sadness, confusion, urgency, gratitude; anger stays the lexicon's alone), keepin
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 
 import numpy as np
@@ -97,4 +99,12 @@ def combine(text: str | None, lexicon_emotions: list[Emotion]) -> list[Emotion]:
         if label in NAMES and p[j] >= classifier.thresholds[j]:
             name = NAMES[label]
             found.append(Emotion(name=name, score=round(float(p[j]), 2), cues=cues.get(name, [])))
+    # Sadness the customer names in words ("I find this very upsetting", "Mum's obituary") stays even where the
+    # model reads the message as something else: a loss is never left unacknowledged for want of a probability.
+    have = {e.name for e in found}
+    found += [e for e in lexicon_emotions if e.name == "sadness" and e.name not in have and any(_LOSS_WORDS.search(c) for c in e.cues)]
     return sorted(found, key=lambda e: -e.score)
+
+
+# The words of a loss or of distress said outright; "gutted" or "missed" alone the model may read better.
+_LOSS_WORDS = re.compile(r"^(?:passed away|died|death|funeral|bereave\w*|grie\w+|obituary|put (?:him |her )?to sleep|my late|lost my|upset\w*|heartbroken|devastated|in tears|crying|distress\w*)$", re.I)

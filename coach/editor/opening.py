@@ -92,7 +92,7 @@ def other_name(draft_greeting: str | None, body: str, context: Context, bank: Ba
 _ROLES = frozenset("manager supervisor colleague engineer technician driver courier advisor adviser agent specialist lead director owner team "
                    "department instructor tutor teacher nurse doctor coordinator officer assistant representative rep host guide".split())  # fmt: skip
 # "died" and "death" are grief only when a person or a pet died ("my old laptop died" is not a loss to condole).
-_LOSS = re.compile(r"passed away|funeral|bereave|grieving|\blost my\b|\b(?:dog|cat|pet|puppy|kitten|horse)\b", re.I)
+_LOSS = re.compile(r"passed away|funeral|bereave|grieving|obituary|put (?:him |her )?to sleep|\bmy late\b|\blost my\b|\b(?:she|he)\s+(?:died|passed)\b|\b(?:dog|cat|pet|puppy|kitten|horse)\b", re.I)
 
 
 # "late" that is no delay: a late fee, a late filing surcharge, "my late father".
