@@ -1181,3 +1181,15 @@ def test_a_loss_said_without_a_relation_word_still_gets_a_condolence(message):
     result = run("Dear Policyholder,\n\nThe policy has been cancelled.\n\nRegards,\nClaims", customer_name="Ann Lee", customer_message=message)
     assert "sorry for your loss" in result.text.lower()
     assert "Policyholder" not in result.text  # a generic form of address gives way to the name
+
+
+def test_a_patronising_have_you_tried_becomes_an_offer_of_help_and_a_cut_never_orphans_which():
+    tried = run("Have you tried switching the inverter off and on again? The engineer can come on 12 May.", customer_name="Ann Lee",
+                customer_message="My inverter has failed for the third time. I've already reset it twice.")  # fmt: skip
+    assert "Have you tried" not in tried.text
+    assert "If you have not tried it already, switching the inverter off and on again may help." in tried.text
+    draft = ("As clearly stated in our Conditions of Carriage, which you accepted at booking, the $180 rebooking fee is "
+             "non-refundable when a connection is missed on a separate ticket.")  # fmt: skip
+    result = run(draft, customer_name="Priya Nair", customer_message="I missed my connection in Denver and you charged me $180!")
+    assert "You accepted at booking, the" not in result.text
+    assert "$180" in result.text

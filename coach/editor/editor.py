@@ -413,7 +413,7 @@ _DEED_NOUNS = re.compile(r"\b(router|modem|app|cache|complaint|report|claim|form
 _REDO = "Removed a request to redo what the customer says they already did:"
 _IF_THAT_FAILS = re.compile(
     r"^(?:if (?:that|this|it) (?:doesn['’]t|does not|didn['’]t|did not|won['’]t) (?:work|help|fix (?:it|this|the problem))|"
-    r"if so|if you (?:already )?(?:have|did)(?: done that| already)?)\s*,?\s*", re.I
+    r"if so|if you (?:already )?(?:have|did)(?: done that| already)?(?=\s*,))\s*,?\s*", re.I
 )
 # After a dropped request to redo what the customer did, the branch for one who did not do it.
 _IF_NOT = re.compile(r"^if (?:not|you haven['’]t|you have not|you didn['’]t)\b", re.I)

@@ -65,7 +65,8 @@ _SHRUG = re.compile(
     r"(?:,?\s*(?:unfortunately|i'?m afraid|sadly|i guess|i suppose))?\s*[.!]*$",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:—–]\s*(?:(?:so|and|but|which|because|as)\s+)?|\s+(?:so|because|but)\s+)")
+# "which" stays with its clause ("which you accepted at booking"): without the clause before it, it points at nothing
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:—–]\s*(?:(?:so|and|but|because|as)\s+)?|\s+(?:so|because|but)\s+)")
 
 
 @dataclass
