@@ -1193,3 +1193,10 @@ def test_a_patronising_have_you_tried_becomes_an_offer_of_help_and_a_cut_never_o
     result = run(draft, customer_name="Priya Nair", customer_message="I missed my connection in Denver and you charged me $180!")
     assert "You accepted at booking, the" not in result.text
     assert "$180" in result.text
+
+
+def test_a_hedge_that_opens_a_sentence_without_its_comma_goes_and_one_that_carries_a_phrase_stays():
+    bank = load_bank()
+    assert normalise("Honestly all kids get homesick in the first week.", bank) == "All kids get homesick in the first week."
+    assert normalise("Technically there is nothing to refund.", bank) == "There is nothing to refund."
+    assert normalise("As I already said on the phone, the GPS shows him there.", bank).startswith("As I already said on the phone")

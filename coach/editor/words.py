@@ -64,9 +64,12 @@ class _Patterns:
     formal_table: dict[str, str]
     hedge_any: re.Pattern[str]  # any hedge at all: most sentences have none, and are checked once
     hedges: tuple[str, ...]  # longest first: "as per policy" before "per policy"
+    hedge_lead: re.Pattern[str]  # a hedge opening a sentence without its comma ("Honestly all kids get homesick")
 
 
 _COMPILED: dict[int, tuple[Bank, _Patterns]] = {}
+# what may follow a leading hedge that belongs to it ("As I said on the phone, ..."), so it is no lone hedge
+_NOT_AFTER_LEAD = "is|are|was|were|to|of|and|or|the way|on|in|at|by|over|from|during|before|earlier|yesterday|last|previously|when|that"
 
 
 def _patterns(bank: Bank) -> _Patterns:
@@ -87,6 +90,7 @@ def _patterns(bank: Bank) -> _Patterns:
         formal_table=table,
         hedge_any=re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, hedges)) + r")(?![\w'’])", re.I),
         hedges=hedges,
+        hedge_lead=re.compile(rf"(?:{'|'.join(map(re.escape, hedges))})\s+(?=[A-Za-z])(?!(?:{_NOT_AFTER_LEAD})\b)", re.I),
     )
     _COMPILED[id(bank)] = (bank, compiled)
     return compiled
@@ -116,6 +120,10 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
         for hedge in patterns.hedges:  # "as per policy" before "per policy", which would leave "as"
             if re.search(rf"(?<![\w'’]){re.escape(hedge)}(?![\w'’])", text, re.I):
                 text = remove_term(text, hedge) or text
+        # "Honestly all kids get homesick", "FYI pharmacist can give": a hedge that opens the sentence without its comma
+        lead = patterns.hedge_lead.match(text)
+        if lead and len(text[lead.end() :].split()) >= 3:
+            text = capitalise(text[lead.end() :])
     text = _REPEATED_MARK.sub(r"\1", text)
     text = _MIXED_MARKS.sub("?", text)
     opener = _FIRST_WORD.match(text)
