@@ -1200,3 +1200,10 @@ def test_a_hedge_that_opens_a_sentence_without_its_comma_goes_and_one_that_carri
     assert normalise("Honestly all kids get homesick in the first week.", bank) == "All kids get homesick in the first week."
     assert normalise("Technically there is nothing to refund.", bank) == "There is nothing to refund."
     assert normalise("As I already said on the phone, the GPS shows him there.", bank).startswith("As I already said on the phone")
+
+
+def test_a_request_for_an_agreement_number_the_customer_gave_is_cut_and_the_question_ends_as_one():
+    draft = "Our system shows the hold was voided on 03/14. Can u send the rental agreement number and last 4 of the card so I can email you a release letter."
+    result = run(draft, customer_name="Marcus Hill", customer_message="There's still a $350 hold on my card. Rental agreement is RA 70215538.")
+    assert "rental agreement number" not in result.text
+    assert "last 4 of the card so I can email you a release letter?" in result.text

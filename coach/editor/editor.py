@@ -148,7 +148,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
                 outcome = Outcome("drop", "", f"{outcomes[-1].reason} (and what to do if they had not)", ["reference-history"], fallback=outcome.text)
             elif rest != outcome.text and rest:
                 outcome = Outcome("replace", rest[:1].upper() + rest[1:], "Left out the condition on the sentence removed before it.", ["reference-history"])
-        asked = _asks_again(outcome.text, given) if outcome.action in ("keep", "normalise") else None
+        asked = _asks_again(outcome.text, given) if outcome.action in ("keep", "normalise", "replace", "flag") and outcome.text else None
         if asked:  # first: a request for two things ("the receipt and the date of purchase") keeps the one not given
             outcome = _not_again(outcome.text, asked, facts, checks)
         elif outcome.action in ("keep", "normalise", "replace") and outcome.text:
@@ -356,8 +356,9 @@ _REQUEST = re.compile(
 # A code as customers quote one: letters and digits ("K7TR2P", "PA-661204") or a long number.
 _CODE = r"(?:(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}|\d{6,})"
 # A code and what the customer called it: "bag tag NV118842", "receipt TX-88120-A", "claim (CLM-20931)".
-_LABEL_NAMES = r"bag tag|receipt|claim|ticket|case|job|policy|invoice|membership|serial|voucher|gift card|card ending"
-_LABELLED = re.compile(rf"\b(?P<label>{_LABEL_NAMES})\s*(?:number|no\.?|id|#)?\s*[:#(]?\s*{_CODE}", re.I)
+_LABEL_NAMES = r"bag tag|receipt|claim|ticket|case|job|policy|invoice|membership|serial|voucher|gift card|card ending|rental agreement|agreement|contract"
+# "Rental agreement is RA 70215538": the label, its number word, an "is" or a colon, then the code (a letter prefix may stand apart)
+_LABELLED = re.compile(rf"\b(?P<label>{_LABEL_NAMES})\s*(?:number|no\.?|id|#)?\s*(?:is\s+|was\s+)?[:#(]?\s*(?:{_CODE}|[A-Z]{{1,4}}\s\d{{5,}})", re.I)
 _ITEMS = {
     "the order number": re.compile(r"\border\s*(?:number|no\.?|#|id|reference|ref)\b", re.I),
     "the tracking number": re.compile(r"\btracking\s*(?:number|no\.?|code|reference)\b", re.I),
@@ -368,7 +369,7 @@ _ITEMS = {
     "the reference": re.compile(r"\b(?:your|the)\s+(?:\w+\s+)?(?:reference|ref)(?:\s+(?:number|no\.?))?\b", re.I),
     "proof of payment": re.compile(r"\bproof\s+of\s+(?:payment|purchase)\b|\b(?:bank\s+statement|(?:purchase\s+)?receipt)\b", re.I),
     # "your bag tag number", "the original purchase receipt": what the customer named, asked for by that name
-    **{f"the {name}": re.compile(rf"\b(?:your|the)\s+(?:\w+\s+){{0,2}}?{name}\b", re.I) for name in _LABEL_NAMES.split("|")},
+    **{f"the {name}": re.compile(rf"\b(?:your|the)\s+(?:\w+\s+){{0,2}}?{name}(?:\s+(?:number|no\.?|reference|ref|code|id))?\b", re.I) for name in _LABEL_NAMES.split("|")},
 }
 
 

@@ -40,6 +40,7 @@ _FIRST_WORD = re.compile(r"^(\w+)\b,?\s*")
 _SPACE_BEFORE_MARK = re.compile(r"(?<=\w)\s+([.,!?;:])(?=\s|$)")
 _OPEN_END = re.compile(r"[\w)]$")
 _DOMAIN = r"[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?"  # "pay.kingsgatehotel.co.uk/lp/LP-0419": a link without its scheme
+_ASKED_AS_STATEMENT = re.compile(r"^(?:can|could|would|will)\s+you\b[^.?!]*\.$", re.I)
 _ITS_IS = re.compile(r"\b([Ii]t)s(?=\s+(?:a|an|been|not|going|ok|okay|fine|done|already|now|just|still|because|here|there|ready|gone)\b)")
 _LINK_END = re.compile(rf"(?:https?://|www\.)\S+$|\S+@\S+$|(?:^|\s){_DOMAIN}$")
 _DROPPED_HOPE = re.compile(
@@ -143,6 +144,8 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
         text = _formal(text, patterns)
     if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text) and not _NAME_LINE.match(text.rsplit("\n", 1)[-1] if "\n" in text else ""):
         text += "."
+    if _ASKED_AS_STATEMENT.match(text):
+        text = text[:-1] + "?"  # "Can you send the card's last 4 digits." asks; it ends as a question
     return capitalise(text)
 
 
