@@ -1207,3 +1207,30 @@ def test_a_request_for_an_agreement_number_the_customer_gave_is_cut_and_the_ques
     result = run(draft, customer_name="Marcus Hill", customer_message="There's still a $350 hold on my card. Rental agreement is RA 70215538.")
     assert "rental agreement number" not in result.text
     assert "last 4 of the card so I can email you a release letter?" in result.text
+
+
+def test_notes_of_what_we_did_are_not_called_the_customers_contact():
+    history = [PastInteraction(date="2026-01-14", note="Practical test cancelled (examiner unavailable); rebooked for 12 Feb.")]
+    out = run("Your practical test on 20 March has been cancelled. Your new test is on 2 April at 10:15.", customer_name="Owen Blake",
+              customer_message="This is the third time my practical test has been cancelled. I'm losing lessons and money.", history=history)  # fmt: skip
+    assert "contacted us" not in out.text and "in touch" not in out.text
+    assert "14 January" in out.text
+
+
+@pytest.mark.parametrize(("draft", "name", "want"), [
+    ("Hi Ms. Park, I'm sorry the tutor didn't show up on Tuesday. We've credited the $65 session.", "Jin Park", ", I'm sorry the tutor didn't show up"),
+    ("hi kwame, i've booked the engineer for Thu 19 March 8am-1pm.", "Kwame Asante", "Hi Kwame,"),
+    ("Dear Candidate,\n\nYour test on 20 March has been cancelled.", "Owen Blake", "Owen"),
+])  # fmt: skip
+def test_greetings_with_a_title_a_lowercase_name_or_a_generic_address(draft, name, want):
+    out = run(draft, customer_name=name, customer_message="Why has this happened again?")
+    assert want in out.text
+    assert out.text.count("Hi ") + out.text.count("Dear ") <= 1  # one greeting, never two
+
+
+def test_a_refusal_keeps_its_reason_when_only_the_brush_off_goes():
+    draft = ("Our pharmacists cannot supply prescription-only medicines without a valid prescription, "
+             "so there's nothing we can do until then.")  # fmt: skip
+    out = run(draft, customer_name="Sam Reid", customer_message="My epilepsy meds are on hold and I have two days left. Please help.")
+    assert "without a valid prescription" in out.text
+    assert "nothing we can do" not in out.text

@@ -204,7 +204,7 @@ def test_leading_conjunctions_flagged(sentence):
     "sentence",
     ["But we can send a new one.", "So we've refunded you.", "Which size would you like?", "Andrew will call you.",
      "When it arrives we'll text you.", "If so please reply.", "If you have any questions, just ask.", "When will it ship?",
-     "Once the part comes in the engineer will call."],
+     "Once the part comes in the engineer will call.", "If you want to dispute send photos to us within 14 days."],
 )
 def test_but_so_which_questions_and_lookalikes_accepted(sentence):
     assert fragments(sentence) == []

@@ -556,8 +556,8 @@ def _greeting(request: RewriteRequest, layout: Layout, bank: Bank, register: str
     if current and current.rstrip(",!:.—- ").strip() == new.rstrip(",").strip():
         return _Greeting(None)
     words = r"(?:dear|good\s+(?:morning|afternoon|evening))" if register == "formal" else r"(?:dear|hello|hi|good\s+(?:morning|afternoon|evening))"
-    if current and name and re.fullmatch(rf"\s*{words}\s+{re.escape(name)}\s*[,!:]?\s*", current, re.I):
-        return _Greeting(None)  # the draft already greets the customer by the right name: its own greeting word stays
+    if current and name and re.fullmatch(rf"\s*{words}\s+{re.escape(name)}\s*[,!:]?\s*", current, re.I) and name in current and current.lstrip()[:1].isupper():
+        return _Greeting(None)  # the draft already greets the customer by the right name: its own greeting word stays ("hi kwame" does not)
     if current:
         return _Greeting(new, Change(kind="replaced", before=current, after=new, reason="Greeted the customer by the name they use.", cites=["use-the-name"], draft_span=layout.greeting))
     return _Greeting(new, Change(kind="added", after=new, reason="Greeted the customer by name.", cites=["use-the-name"]))

@@ -16,7 +16,8 @@ from coach.analysis.regions import protected_regions
 GREETING_WORDS = (
     r"(?:hi|hello|hey|hiya|heya|g['’]?day|dear|greetings|good\s+(?:morning|afternoon|evening)|morning|afternoon|evening|yo|howdy|alright|oi|sup)"
 )
-_GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>[^\n.!?]{{0,60}}?)\s*(?P<end>!+|[,:]|—|(?<=\s)-(?=\s)|\.|$)", re.IGNORECASE)
+# "Hi Ms. Park,": a title's full stop is part of the greeting, not its end
+_GREETING = re.compile(rf"^\s*{GREETING_WORDS}\b(?P<rest>(?:\b(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.|[^\n.!?]){{0,60}}?)\s*(?P<end>!+|[,:]|—|(?<=\s)-(?=\s)|\.|$)", re.IGNORECASE)
 _GREETING_LINE = re.compile(rf"^\s*{GREETING_WORDS}\b[^\n]{{0,60}}$", re.IGNORECASE)
 SIGNOFF = re.compile(
     r"^(?:kind(?:est)?\s+regards|warm(?:est)?\s+regards|best\s+regards|regards|best(?:\s+wishes)?|all\s+the\s+best|"

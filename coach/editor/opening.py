@@ -378,7 +378,10 @@ def contact_line(items: list[PastInteraction], draft: str, context: Context, ban
         return None
     days = sorted({i.date for i in certain})[-2:]
     dates = " and ".join(_date(day, context.locale, bank) for day in days)
-    return pick(bank.contacted[register], seed).format(dates=dates)
+    # "you contacted us" only where a note records a contact of theirs; a note of what we did ("Practical test
+    # cancelled; rebooked for 12 Feb.") is named as a note
+    contact = any(_CONTACT_NOTE.search(i.note) for i in certain if i.date in days) or bool(_THEY_CONTACTED.search(message))
+    return pick((bank.contacted if contact else bank.seen)[register], seed).format(dates=dates)
 
 
 def _same_subject(item: PastInteraction, draft: str, context: Context) -> bool:
@@ -488,10 +491,13 @@ def short_history_line(item: PastInteraction, draft: str, context: Context, bank
 
 
 _CALL_WITH = re.compile(r"^(?i:call|phone call|chat|spoke|talked|meeting)\s+(?i:with|to)\s+([A-Z][a-z]+)$")
+# The customer says they have been in touch before ("3rd time asking", "I've rung twice"), not only that it happened again.
+_THEY_CONTACTED = re.compile(r"\b(?:asking|asked|called|calling|rang|ringing|phoned|phoning|emailed|emailing|contacted|contacting|chased|chasing|"
+                            r"wrote|written|writing|messaged|in touch|told you|reported)\b", re.I)
 _CONTACT_NOTE = re.compile(
     r"\b(?:called|phoned|rang|emailed|e-mailed|wrote|chat(?:ted)?|contacted|complained|complaint|reported|chased|asked|queried|query|"
     r"spoke|messaged|raised|visited|disputed|requested|enquired|inquired|via (?:phone|email|chat|the app)|by (?:phone|email|letter)|"
-    r"ticket|case|call)\b",
+    r"ticket|case|call|said|says|told us|mentioned|informed us|customer|caller|client|tenant|patient|resident|parent|member)\b",
     re.I,
 )
 _DANGLING = re.compile(r"\b(?:the|a|an|to|for|of|with|and|or|but|your|my|our|their|his|her|this|that|on|in|at|by|from)$", re.I)

@@ -87,6 +87,7 @@ class Bank(BaseModel):
     noted: dict[str, list[str]]
     undated: dict[str, list[str]]
     contacted: dict[str, list[str]]
+    seen: dict[str, list[str]]
     contacted_short: dict[str, list[str]]
     date_formats: dict[str, str]
     sensitive: list[str]

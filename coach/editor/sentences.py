@@ -516,7 +516,8 @@ def _named_harm(clause: str, findings: list[Finding]) -> bool:
     lowered = clause.lower()
     if _LECTURE.search(clause) or _RETORT.search(clause):
         return True
-    return any(not f.rule.startswith("tone-model.") and f.match and f.match.lower() in lowered for f in findings)
+    # only harm counts: "cannot" matched by the no-next-step check is the reason a refusal gives, not harm in itself
+    return any(not f.rule.startswith("tone-model.") and f.category in ACT_ON and f.match and f.match.lower() in lowered for f in findings)
 
 
 def _without_harmful_clauses(

@@ -71,8 +71,9 @@ that starts with "Which" ("Which size would you like?") is interrogative, not a 
 list items are not checked. "But" and "So" are accepted.
 A condition or time left behind counts too: a sentence that starts with If, When, Once, Unless, Until or
 Whenever, is not a question, has no comma, semicolon, colon or dash to end its clause, and names no second
-subject, modal or request after its first two words ("If you think the books were returned." is flagged; "When
-it arrives we'll text you." and "If so please reply." are not).
+subject, modal or request after its first two words, nor an imperative (a listed base verb after its fourth word
+that no subject or "to" comes before): "If you think the books were returned." is flagged; "When it arrives we'll
+text you.", "If so please reply." and "If you want to dispute send photos." are not.
 
 Doubled word: the same word twice in a row, separated only by whitespace, case-insensitive ("Please
 please", "the the"), except "that that" and "had had". Punctuation between them ("Please, please") is
@@ -630,7 +631,10 @@ def _condition_left_behind(sentence: str) -> bool:
         return False
     if any(mark in sentence for mark in ",;:–—") or " - " in sentence:
         return False
-    return not any(w in MAIN_CLAUSE_WORDS for w in words[2:])
+    if any(w in MAIN_CLAUSE_WORDS for w in words[2:]):
+        return False
+    # an imperative main clause: a base verb that no subject or "to" comes before ("If you want to dispute send photos")
+    return not any(w in BASE_VERBS and words[i - 1] not in SUBJECTS | WEAK_SUBJECTS | _words("to not") for i, w in enumerate(words[3:], 3))
 
 
 def _doubled_word(sentence: str) -> bool:
