@@ -1234,3 +1234,27 @@ def test_a_refusal_keeps_its_reason_when_only_the_brush_off_goes():
     out = run(draft, customer_name="Sam Reid", customer_message="My epilepsy meds are on hold and I have two days left. Please help.")
     assert "without a valid prescription" in out.text
     assert "nothing we can do" not in out.text
+
+
+@pytest.mark.parametrize(
+    "kept",
+    ["Residents' weight is monitored monthly.", "In the mean time do NOT try to use the lift or climb the stairs on your own.", "Please chase your GP."],
+)
+def test_statements_warnings_and_short_instructions_the_model_doubts_stay(kept):
+    draft = f"{kept} The engineer is booked for tomorrow between 10am and 2pm, job no. SL-30418."
+    out = run(draft, customer_name="Joan Pollard", customer_message="My stairlift stopped halfway up yesterday and I'm frightened.")
+    assert kept.split()[0] in out.text and kept.split()[-1] in out.text
+
+
+def test_a_letter_chasing_a_bill_is_no_contact_of_the_customers():
+    history = [PastInteraction(date="2026-02-24", note="Bramble (Labrador, 14) put to sleep; communal cremation chosen.")]
+    out = run("Records updated, sorry for any confusion. Invoice INV-30918 for £286.50 is still outstanding.", customer_name="Ruth Collins",
+              customer_message="I got a text saying Bramble is due her booster, and a letter chasing the bill. She was put to sleep with you three weeks ago.",
+              history=history)  # fmt: skip
+    assert "contacted us" not in out.text and "in touch" not in out.text
+
+
+def test_documents_the_customer_sent_are_not_asked_for_again_without_a_flag():
+    draft = "In order to proceed with financing on stock #T8812 we still require proof of income (2 most recent pay stubs) and proof of residence."
+    out = run(draft, customer_name="Derek Hale", customer_message="I sent my pay stubs and electric bill on March 5th. How many times do I have to send the same thing?")
+    assert any("already gave" in flag.reason for flag in out.needs_words)

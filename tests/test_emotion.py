@@ -177,12 +177,15 @@ def test_a_lexicon_without_the_new_sections_still_loads(tmp_path):
     assert "gratitude" in [e.name for e in detect_emotions("great. just great. thank you so much", lexicon)]
 
 
+SPELLED_OUT = ("editor-set-i", "editor-set-k")
+
+
 def _blind(case) -> bool:
-    """A case from a set written blind, after the lexicon (editor-set, editor-set-c, editor-set-d, ...). Set I is left
-    out: its author, told by the case schema that an acknowledgement is judged with the lexicon's phrases, wrote the
-    emotion words out ("frustrated", "worried"), so it measures the lexicon's own wording rather than how far it
-    generalises (lexicon 0.91, lexicon and model 0.89 there); it has its own check below."""
-    return any(tag.startswith("editor-set") for tag in case.tags) and "editor-set-i" not in case.tags
+    """A case from a set written blind, after the lexicon (editor-set, editor-set-c, editor-set-d, ...). Sets I and K
+    are left out: their authors, told by the case schema that an acknowledgement is judged with the lexicon's phrases,
+    wrote the emotion words out ("frustrated", "worried"), so they measure the lexicon's own wording rather than how
+    far it generalises (lexicon 0.91 and 0.96 there, lexicon and model 0.87 and 0.98); they have their own check below."""
+    return any(tag.startswith("editor-set") for tag in case.tags) and not any(tag in SPELLED_OUT for tag in case.tags)
 
 
 def test_the_detector_agrees_with_the_eval_case_labels():
@@ -219,12 +222,13 @@ def test_the_learned_model_generalises_to_cases_written_blind_better_than_the_le
 
 
 def test_on_cases_that_spell_the_emotion_out_the_model_keeps_what_the_lexicon_finds():
-    """Set I names its emotions in so many words: there the detector must find nearly all of them (0.89 when added)."""
+    """Sets I and K name their emotions in so many words: there the detector must find nearly all of them (0.87 and
+    0.98 on 7 December)."""
     from coach.analysis import analyse
     from coach.evals.cases import load_cases
     from coach.schemas import Context
 
-    spelled = [c for c in load_cases() if "editor-set-i" in c.tags and c.expect.acknowledge and c.context.customer_message]
+    spelled = [c for c in load_cases() if any(t in SPELLED_OUT for t in c.tags) and c.expect.acknowledge and c.context.customer_message]
     wanted = [(c.context.customer_message, e) for c in spelled for e in c.expect.acknowledge]
     combined = sum(e in {x.name for x in analyse("Thanks.", Context(customer_message=message)).emotions} for message, e in wanted) / len(wanted)
-    assert len(spelled) >= 30 and combined >= 0.85, combined
+    assert len(spelled) >= 70 and combined >= 0.85, combined

@@ -350,7 +350,8 @@ def _last_kept(pieces: list[_Piece]) -> _Piece | None:
 
 _REQUEST = re.compile(
     r"\b(?:please\s+(?:provide|send|share|confirm|give|tell|reply\s+with|let\s+(?:me|us)\s+know)|(?:can|could)\s+you\s+(?:please\s+)?(?:provide|send|share|confirm|give|tell)|"
-    r"(?:provide|send|share|confirm)\s+(?:us|me)?\s*(?:with\s+)?(?:your|the)|what\s+(?:is|was)\s+your|(?:i|we)\s+(?:will\s+)?need\s+(?:your|the))\b",
+    r"(?:provide|send|share|confirm)\s+(?:us|me)?\s*(?:with\s+)?(?:your|the)|what\s+(?:is|was)\s+your|(?:i|we)\s+(?:will\s+)?need\s+(?:your|the)|"
+    r"(?:i|we)\s+(?:still\s+)?(?:require|need)\s+(?:proof|a\s+copy|copies|your|the))\b",
     re.I,
 )
 # A code as customers quote one: letters and digits ("K7TR2P", "PA-661204") or a long number.
@@ -368,6 +369,8 @@ _ITEMS = {
     "the booking reference": re.compile(r"\b(?:booking|reservation|confirmation)\s*(?:reference|ref|number|no\.?|code)\b", re.I),
     "the reference": re.compile(r"\b(?:your|the)\s+(?:\w+\s+)?(?:reference|ref)(?:\s+(?:number|no\.?))?\b", re.I),
     "proof of payment": re.compile(r"\bproof\s+of\s+(?:payment|purchase)\b|\b(?:bank\s+statement|(?:purchase\s+)?receipt)\b", re.I),
+    "proof of income": re.compile(r"\bproof\s+of\s+income\b|\bpay\s*(?:stubs?|slips?)\b|\bpayslips?\b", re.I),
+    "proof of address": re.compile(r"\bproof\s+of\s+(?:residence|address)\b|\b(?:utility|electric|electricity|gas|water|council\s+tax)\s+bill\b", re.I),
     # "your bag tag number", "the original purchase receipt": what the customer named, asked for by that name
     **{f"the {name}": re.compile(rf"\b(?:your|the)\s+(?:\w+\s+){{0,2}}?{name}(?:\s+(?:number|no\.?|reference|ref|code|id))?\b", re.I) for name in _LABEL_NAMES.split("|")},
 }
@@ -395,6 +398,11 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
         given.add(f"the {label.group('label').lower()}")
     if re.search(rf"\b(?:{_DEEDS['sent it'][0]}|gave|given)\b[^.\n]{{0,40}}?\b(?:bank statement|receipt|proof of (?:payment|purchase)|remittance)", text, re.I):
         given.add("proof of payment")
+    sent = rf"\b(?:{_DEEDS['sent it'][0]}|gave|given)\b[^.\n]{{0,60}}?"
+    if re.search(sent + r"\b(?:pay\s*(?:stubs?|slips?)|payslips?|proof of income)\b", text, re.I):
+        given.add("proof of income")  # "I sent my pay stubs and electric bill on March 5th"
+    if re.search(sent + r"\b(?:(?:utility|electric|electricity|gas|water|council tax)\s+bill|proof of (?:address|residence))\b", text, re.I):
+        given.add("proof of address")
     return given
 
 

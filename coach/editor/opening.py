@@ -492,8 +492,12 @@ def short_history_line(item: PastInteraction, draft: str, context: Context, bank
 
 _CALL_WITH = re.compile(r"^(?i:call|phone call|chat|spoke|talked|meeting)\s+(?i:with|to)\s+([A-Z][a-z]+)$")
 # The customer says they have been in touch before ("3rd time asking", "I've rung twice"), not only that it happened again.
-_THEY_CONTACTED = re.compile(r"\b(?:asking|asked|called|calling|rang|ringing|phoned|phoning|emailed|emailing|contacted|contacting|chased|chasing|"
-                            r"wrote|written|writing|messaged|in touch|told you|reported)\b", re.I)
+_THEY_CONTACTED = re.compile(
+    r"\b(?:I|we)(?:['’]ve|['’]m| have| am| was| had)?\s+(?:\w+\s+){0,2}?(?:asked|asking|called|calling|rang|ringing|phoned|phoning|emailed|emailing|"
+    r"contacted|contacting|chased|chasing|written|wrote|writing|messaged|rung|been in touch|told you|reported)\b|"
+    r"\btimes?\s+(?:I['’]ve\s+|I\s+have\s+|I['’]m\s+|I\s+am\s+)?(?:asking|contacting|calling|emailing|writing|chasing|asked|called|emailed|written|chased)\b",
+    re.I,
+)  # not "a letter chasing the bill"
 _CONTACT_NOTE = re.compile(
     r"\b(?:called|phoned|rang|emailed|e-mailed|wrote|chat(?:ted)?|contacted|complained|complaint|reported|chased|asked|queried|query|"
     r"spoke|messaged|raised|visited|disputed|requested|enquired|inquired|via (?:phone|email|chat|the app)|by (?:phone|email|letter)|"

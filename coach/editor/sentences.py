@@ -378,6 +378,10 @@ def as_sentence(text: str, bank: Bank) -> str | None:
     return None
 
 
+# A jab is at someone ("we're ... not Amazon", "Wow, ..."): a statement about a process ("Residents' weight is
+# monitored monthly.") the model doubts stays; so does a warning ("do NOT try to use the lift") however it reads.
+_AT_SOMEONE = re.compile(r"\b(?:you|your|you're|we|we're|us|our|I|I'm|wow|um+|lol|haha|seriously)\b|!", re.I)
+_WARNS = re.compile(r"(?:^|,\s*|\b(?:time|please|meanwhile|so)\s+)(?:do not|don['’]t|never)\b|\b(?:must|make sure|avoid|please|ring|call)\b", re.I)
 SURE_ANY_P = 0.9  # the model's overall doubt at which a short sentence with no fact goes (held-out tone precision 0.996)...
 SURE_ANY_CATEGORY_P = 0.4  # ...when it also leans to one category: plain explanations score high overall on their own
 THERAPY_DROP_P = 0.9  # the learned model's certainty that a sentence with no fact in it is therapy talk, to drop it whole
@@ -418,6 +422,7 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return True
     if (words <= 20 and kind not in ("acknowledgement", "instruction", "refusal") and not _OWNS_IT.search(sentence)
             and not _SAYS_NO.search(sentence) and not load_personal_lexicon().refusal.search(sentence)
+            and _AT_SOMEONE.search(sentence) and not _WARNS.search(sentence)
             and any((model_any_p(f) or 0) >= SURE_ANY_P and (model_p(f) or 0) >= SURE_ANY_CATEGORY_P for f in harmful)):  # fmt: skip
         return True  # "Wow, two parking sessions, living the dream.": the model is sure it reads badly, if less of the name for it;
         # a plain explanation ("The wall bracket was out of stock.") can score high overall, but no category claims it
@@ -428,7 +433,8 @@ def _droppable(sentence: str, harmful: list[Finding]) -> bool:
         return True  # "It happens.", "Everyone else manages to read it.": a brush-off the model is sure of, with nothing in it;
         # a refusal ("It's not refundable.") is an answer, and "That is not good enough." owns the failure
     # a short jab at the customer ("You probably just missed it."); a short statement of fact stays
-    return words <= 8 and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
+    # an instruction ("Please chase your GP.") is a next step, however short
+    return words <= 8 and kind != "instruction" and bool(re.search(r"\byou(?:r|rs|'re|’re|'ve|’ve)?\b", sentence, re.I))
 
 
 def _rule_harm_gone(harmful: list[Finding], candidate: str, check: ToneCheck, below: float = 0.5) -> bool:
