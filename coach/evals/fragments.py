@@ -32,7 +32,7 @@ How the text is read
 The finite-verb heuristic (`has_finite_verb`)
 ---------------------------------------------
 A sentence has a finite verb when any of these holds:
-1. an auxiliary or modal (is, are, was, were, has, have, had, do, does, did, will, would, can, could,
+1. an auxiliary or modal (is, are, was, were, has, have, had, do, does, did, will, would, can, cannot, could,
    shall, should, may, might, must; "am" only after "I"; a capitalised "May"/"Will" past the first word
    is read as a month/name), or a contraction ending in n't, 're, 've, 'll, 'd, 'm, or 's after a
    pronoun-like word (it's, that's, there's, here's, let's, ...; "Sarah's" is a possessive), or 's after
@@ -106,7 +106,7 @@ def _words(text: str) -> frozenset[str]:
 AUXILIARIES = _words(
     "is are was were has have had do does did will would can could shall should may might must "
     "isnt arent wasnt werent hasnt havent hadnt dont doesnt didnt wont wouldnt cant couldnt shouldnt "
-    "mustnt im ive youre youve theyre theyve weve"
+    "mustnt im ive youre youve theyre theyve weve cannot"
 )
 # words before 's that make it "is"/"has"/"us" rather than a possessive
 S_CONTRACTION_STEMS = _words(
