@@ -399,10 +399,9 @@ def _given(message: str, context: Context, analysis: Analysis) -> set[str]:
     if re.search(rf"\b(?:{_DEEDS['sent it'][0]}|gave|given)\b[^.\n]{{0,40}}?\b(?:bank statement|receipt|proof of (?:payment|purchase)|remittance)", text, re.I):
         given.add("proof of payment")
     sent = rf"\b(?:{_DEEDS['sent it'][0]}|gave|given)\b[^.\n]{{0,60}}?"
-    if re.search(sent + r"\b(?:pay\s*(?:stubs?|slips?)|payslips?|proof of income)\b", text, re.I):
-        given.add("proof of income")  # "I sent my pay stubs and electric bill on March 5th"
-    if re.search(sent + r"\b(?:(?:utility|electric|electricity|gas|water|council tax)\s+bill|proof of (?:address|residence))\b", text, re.I):
-        given.add("proof of address")
+    for item in ("proof of income", "proof of address"):  # "I sent my pay stubs and electric bill on March 5th"
+        if re.search(sent + f"(?:{_ITEMS[item].pattern})", text, re.I):
+            given.add(item)
     return given
 
 

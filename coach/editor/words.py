@@ -142,7 +142,7 @@ def normalise(sentence: str, bank: Bank, formal: bool = False, dates: bool = Tru
     text = _SPACE_BEFORE_MARK.sub(r"\1", text)  # "sorry ." once an emoji has gone
     if formal:
         text = _formal(text, patterns)
-    if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text) and not _NAME_LINE.match(text.rsplit("\n", 1)[-1] if "\n" in text else ""):
+    if _OPEN_END.search(text) and not _LINK_END.search(text) and not _NAME_LINE.match(text.rsplit("\n", 1)[-1]):  # a name line ends it, alone or under a sign-off
         text += "."
     if _ASKED_AS_STATEMENT.match(text):
         text = text[:-1] + "?"  # "Can you send the card's last 4 digits." asks; it ends as a question
