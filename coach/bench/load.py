@@ -66,9 +66,14 @@ def request_mix(seed: int = 7) -> list[Call]:
         calls.append(Call("rewrite-rules", "/v1/rewrite", json.dumps({**analyse, "engine": "rules"}).encode(), 200))
     llm = json.dumps(request_body("typical", "llm")).encode()
     calls += [Call("rewrite-llm", "/v1/rewrite", llm, 200)] * (len(calls) // 4)
-    bad = [Call("bad-empty", "/v1/rewrite", b'{"draft": "   "}', 422), Call("bad-json", "/v1/analyze", b'{"draft": ', 422)]
-    calls += bad * max(1, len(calls) // 40)
     random.Random(seed).shuffle(calls)
+    bad = [Call("bad-empty", "/v1/rewrite", b'{"draft": "   "}', 422), Call("bad-json", "/v1/analyze", b'{"draft": ', 422)]
+    bad *= max(1, len(calls) // 40)
+    # Bad requests are spread evenly from the stream's start, not shuffled in: every phase begins at the
+    # stream's head, and a short one must still meet every kind.
+    stride = len(calls) // len(bad) + 1
+    for i, call in enumerate(bad):
+        calls.insert(i * stride, call)
     return calls
 
 
