@@ -720,6 +720,10 @@ def test_we_are_not_responsible_for_goes_and_the_rest_of_the_sentence_stays():
         ("I've been a member for 19 years and my car loan application was turned down.", "your car loan application was turned down"),
         ("The 07:42 was cancelled and I missed my sister's wedding ceremony in London.", "you missed your sister's wedding ceremony in London"),
         ("I'm worried it's been stolen - it was a £240 coat.", "you're worried it's been stolen"),
+        # damage said with its own verb, and an emoji that ends what the customer said
+        ("The kettle's lid snapped off on the second day.", "the kettle's lid snapped off on the second day"),
+        ("lol my mug turned up smashed 🙃 the box looks fine though", "your mug turned up smashed"),
+        ("I'm broke until payday and the tickets cost $90.", None),
     ],
 )
 def test_more_of_what_went_wrong_is_found_in_the_customers_words(message, said):

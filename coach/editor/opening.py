@@ -205,7 +205,7 @@ _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|tol
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
 # "so" ends a clause before a new subject ("..., so I called"), not as an intensifier ("so much higher").
 _CLAUSE_END = re.compile(
-    r",(?=\s)|\s[—–-]\s|[;\n]|:(?!\d)|[.!?](?=\s|$)|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
+    r",(?=\s)|\s[—–-]\s|[;\n]|:(?!\d)|[.!?](?=\s|$)|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
     r"\sso\s(?=(?:I|I['’]\w+|we|you|they|he|she|it|the|my|our|this|that|there|now|please)\b)",
     re.I,
 )
@@ -225,7 +225,9 @@ _WENT_WRONG = re.compile(
     r"\b(?:still|again|not|never|no|n't|n’t|late|delayed|wrong|missing|broken|damaged|cracked|faulty|cancelled|lost|"
     r"twice|overcharged|charged|refused|declined|stopped|waiting|waited|failed|didn|hasn|haven|wasn|isn|won|"
     r"nobody|expired|dead|stale|leaking|leaked|blocked|locked out|cut off|without|turned down|rejected|denied|gone up|went up|"
-    r"increased|doubled|given away|stolen|disappeared|vanished|ignored|missed)\b", re.I
+    r"increased|doubled|given away|stolen|disappeared|vanished|ignored|missed|(?<!'m )(?<!’m )(?<!am )(?<!re )(?<!is )broke|snapped|smashed|shattered|burst|"
+    r"tore|torn|ripped|split|bent|dented|scratched|stained|spilled|spilt|crashed|froze|frozen|flooded|fell off|fell apart|came off|"
+    r"came apart|stopped working|died|overflowed|collapsed|jammed|stuck|crushed|melted|rotten|mouldy|moldy|infested)\b", re.I
 )
 _COMPANY = re.compile(r"(?<![\w'’])(?:you|your|yours|you've|you're|you'll|you’ve|you’re|you’ll)(?![\w'’])", re.I)
 _SECOND_PERSON = [
