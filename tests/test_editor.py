@@ -1238,3 +1238,17 @@ def test_documents_the_customer_sent_are_not_asked_for_again_without_a_flag():
     draft = "In order to proceed with financing on stock #T8812 we still require proof of income (2 most recent pay stubs) and proof of residence."
     out = run(draft, customer_name="Derek Hale", customer_message="I sent my pay stubs and electric bill on March 5th. How many times do I have to send the same thing?")
     assert any("already gave" in flag.reason for flag in out.needs_words)
+
+
+def test_a_sentence_the_model_is_sure_reads_badly_is_flagged_however_its_doubt_splits():
+    """The model's doubt about "operational pressures" spreads over several categories, none of them likely alone;
+    that it reads badly at all is near certain, so the agent is asked for their words instead of it passing silently."""
+    from coach.editor.sentences import model_any_p, model_p
+
+    line = "Appointments are sometimes cancelled due to operational pressures."
+    draft = f"Your MRI on 14 May was cancelled. {line} The new date is 21 May at 9:10am."
+    findings = [f for f in analyse(draft, Context()).findings if f.match == line and f.rule.startswith("tone-model.")]
+    assert findings and all(model_p(f) < 0.3 <= 0.8 <= model_any_p(f) for f in findings)  # the shape this test is about
+    out = run(draft, customer_name="Aled", customer_message="My MRI was cancelled again. I'm really worried.")
+    assert any(flag.sentence == line for flag in out.needs_words)
+    assert "14 May" in out.text and "21 May at 9:10am" in out.text

@@ -120,7 +120,8 @@ def role(sentence: str, findings: list[Finding]) -> str:
     return "answer"
 
 
-MODEL_MIN_P = 0.3  # below this the learned model's warning is too weak to flag for the agent
+MODEL_MIN_P = 0.3  # below this the learned model's warning is too weak to flag for the agent...
+SURE_BAD_P = 0.8  # ...unless it is this sure the sentence reads badly at all (held-out tone: precision 0.99 that it does)
 _P = re.compile(r"\(model, p=([\d.]+)(?:; p=([\d.]+) that it reads badly)?\)")
 
 
@@ -145,8 +146,10 @@ def harm(findings: list[Finding]) -> list[Finding]:
 
 
 def _weak(findings: list[Finding]) -> bool:
-    """Only the learned model saw harm, and only weakly: not worth the agent's attention."""
-    return all((model_p(f) or 1.0) < MODEL_MIN_P for f in findings)
+    """Only the learned model saw harm, and only weakly: not worth the agent's attention. A sentence the model is
+    sure reads badly is never weak, however its doubt splits between the categories ("sarcastic? 0.2; something
+    reads badly: 0.9")."""
+    return all((model_p(f) or 1.0) < MODEL_MIN_P and (model_any_p(f) or 1.0) < SURE_BAD_P for f in findings)
 
 
 def guarded(sentence: str, outcome: Outcome, bank: Bank, register: str) -> Outcome:
