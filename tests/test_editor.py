@@ -201,7 +201,8 @@ def test_a_reply_with_a_fragment_a_placeholder_or_an_error_never_scores_zero_ris
 
 def test_every_phrasebank_line_reads_clean_to_the_tone_check():
     bank = load_bank()
-    fill = {"thing": "order", "count": "second", "run": "third week running", "relation": "husband", "date": "3 March", "gist": "order #123 delayed at depot"}
+    fill = {"thing": "order", "count": "second", "run": "third week running", "relation": "husband", "date": "3 March", "gist": "order #123 delayed at depot",
+            "waited": "9 days"}
     lines = [v for s in bank.situations.values() for e in s.entries for r in ("formal", "neutral", "chat") for v in e.variants(r)]
     lines += [v for r in ("formal", "neutral", "chat") for v in bank.refusal[r] + bank.history[r] + bank.noted[r] + bank.undated[r]]
     lines += [v.replace("{said}", "your parcel is late") for r in ("formal", "neutral", "chat") for v in bank.own_words[r] + bank.own_words_repeat[r] + bank.own_words_run[r]]
@@ -1252,3 +1253,36 @@ def test_a_sentence_the_model_is_sure_reads_badly_is_flagged_however_its_doubt_s
     out = run(draft, customer_name="Aled", customer_message="My MRI was cancelled again. I'm really worried.")
     assert any(flag.sentence == line for flag in out.needs_words)
     assert "14 May" in out.text and "21 May at 9:10am" in out.text
+
+
+@pytest.mark.parametrize(
+    ("message", "named"),
+    [
+        ("When will the desk I ordered ship? It's been 9 days and still nothing, I'm fed up.", "9 days"),
+        ("I've been waiting over two weeks for the replacement. Any news?", "over two weeks"),
+    ],
+)
+def test_how_long_the_customer_waited_is_named_instead_of_a_bare_sorry_for_the_wait(message, named):
+    out = run("Order DK-3310 is on backorder until 4 June.", customer_name="Chen", customer_message=message)
+    assert named in out.text and "sorry for the wait" not in out.text and "4 June" in out.text
+
+
+def test_years_as_a_member_are_no_wait():
+    from coach.editor.opening import slots
+    from coach.editor.phrasebank import load_bank
+
+    assert "waited" not in slots("It's been 12 years since I joined and the app is still late.", load_bank())
+
+
+def test_time_counted_is_no_wait_unless_it_goes_on():
+    from coach.editor.opening import situation
+    from coach.editor.phrasebank import load_bank
+
+    assert situation("I know it's been 45 days, but could you accept this return? I'm annoyed.", load_bank(), []) != "delay"
+
+
+def test_clauses_that_were_neighbours_keep_their_link_word_when_a_jab_between_others_goes():
+    out = run("hi, order #81402 left the warehouse late because of the bank holiday, not our fault. it's with DPD now.", customer_name="Pauline",
+              customer_message="Where is my order? It's been two weeks.")  # fmt: skip
+    assert "late because of the bank holiday" in out.text and "not our fault" not in out.text and "#81402" in out.text
+    assert_no_new_fragments("order #81402 left the warehouse late because of the bank holiday.", out.text)

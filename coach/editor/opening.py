@@ -42,6 +42,16 @@ _COUNT = re.compile(
 _RUN = re.compile(
     r"\b(second|2nd|third|3rd|fourth|4th|fifth|5th)\s+(week|month|day|time|order|delivery|visit|bill|year|weekend|night)\s+(running|in a row)\b", re.I
 )
+# How long the customer has waited, in their words: "it's been 9 days", "I've been waiting over two weeks".
+_SPAN = r"(?:over\s+|nearly\s+|almost\s+|more\s+than\s+|about\s+)?(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,3})\s+(?:minutes?|mins|hours?|days?|weeks?|months?)"
+_WAITED = re.compile(
+    rf"\b(?:it['’]s|it\s+has|it\s+is)\s+(?:now\s+)?been\s+(?P<span>{_SPAN})\b(?!\s+(?:since\s+(?:I|we)\s+(?:joined|signed|became)|as\s+a))|"
+    rf"\b(?:I['’]ve|I\s+have|we['’]ve|we\s+have)\s+(?:now\s+)?been\s+waiting\s+(?:for\s+)?(?P<waited>{_SPAN})\b",
+    re.I,
+)
+# ...and a wait that is still going on ("it's been 11 days since I reported it and still nothing"); "I know it's
+# been 45 days" alone counts time, not a wait
+_STILL_WAITING = re.compile(rf"(?:{_WAITED.pattern})[^.!?\n]{{0,80}}?\b(?:still|no|nothing|never|not|haven['’]t|hasn['’]t|reported|ordered|paid|sent|booked)\b|\bbeen\s+waiting\b", re.I)
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
     re.I,
@@ -109,7 +119,9 @@ def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
             continue
         pattern = bank.cue_pattern(key)
         # a counted contact ("third time", "I've rung four times") is a repeat, read by the one pattern that counts them
-        if pattern is not None and pattern.search(message) or key == "repeat" and (_COUNT.search(message) or _RUN.search(message)):
+        # and a wait the customer counts ("it's been 9 days") is a delay
+        if (pattern is not None and pattern.search(message) or key == "repeat" and (_COUNT.search(message) or _RUN.search(message))
+                or key == "delay" and _STILL_WAITING.search(message)):  # fmt: skip
             if key == "grief" and not (_LOSS.search(message) or _RELATION.search(message)):
                 continue
             return key
@@ -128,6 +140,9 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
     run = _RUN.search(message)
     if run:  # "THIRD week running" -> "third week running"
         found["run"] = f"{_ORDINALS[run.group(1).lower()]} {run.group(2).lower()} {run.group(3).lower()}"
+    waited = _WAITED.search(message)
+    if waited:
+        found["waited"] = (waited.group("span") or waited.group("waited")).lower()
     relation = _RELATION.search(message)
     if relation and re.search(r"passed away|died|lost my|funeral|bereave", message, re.I):
         found["relation"] = relation.group(1).lower()

@@ -564,7 +564,7 @@ def _without_harmful_clauses(
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
     if not kept or len(kept) == len(clauses):
         return None
-    candidate = _joined(kept, bank, formal)
+    candidate = _joined(kept, bank, formal, clauses)
     if all(f.value in candidate for f in facts) and _well_formed(candidate):
         return candidate, refused, clean(candidate)
     return None
@@ -602,26 +602,62 @@ def _without_the_clause_the_model_doubts(
             continue
         if drop + 1 < len(clauses) and _POINTS_BACK.match(clauses[drop + 1].strip()):
             continue  # the clause after it says "this" or "which" of it
-        candidate = _joined([c for i, c in enumerate(clauses) if i != drop], bank, formal)
+        candidate = _joined([c for i, c in enumerate(clauses) if i != drop], bank, formal, clauses)
         if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
             return candidate
     return None
 
 
-def _clauses(sentence: str, facts: list[Fact]) -> list[str]:
-    """The sentence's clauses, split at the breaks that fall outside every fact, trimmed, empty ones left out."""
+class Clause(str):
+    """One clause of a sentence, with the break that came before it in the sentence ("" for the first)."""
+
+    before: str
+
+    def __new__(cls, text: str, before: str = "") -> Clause:
+        clause = super().__new__(cls, text)
+        clause.before = before
+        return clause
+
+
+def _clauses(sentence: str, facts: list[Fact]) -> list[Clause]:
+    """The sentence's clauses, split at the breaks that fall outside every fact, trimmed, empty ones left out;
+    each remembers the break before it, so that neighbours joined again keep their own link ("late because of")."""
     cuts = [0]
     for m in _CLAUSE_BREAK.finditer(sentence):
         if not any(_inside(sentence, f, m) for f in facts):
             cuts += [m.start(), m.end()]
     cuts.append(len(sentence))
-    clauses = [sentence[cuts[i] : cuts[i + 1]].strip(" ,;:—–….") for i in range(0, len(cuts), 2)]
-    return [c for c in clauses if c]
+    clauses: list[Clause] = []
+    before = ""
+    for i in range(0, len(cuts), 2):
+        text = sentence[cuts[i] : cuts[i + 1]].strip(" ,;:—–….")
+        if text:
+            clauses.append(Clause(text, before if clauses else ""))
+            before = ""
+        if i + 2 < len(cuts):
+            before += sentence[cuts[i + 1] : cuts[i + 2]]
+    return clauses
 
 
-def _joined(clauses: list[str], bank: Bank, formal: bool) -> str:
-    """Clauses joined back into one sentence, with its words put right."""
-    return normalise(capitalise(", ".join(clauses).rstrip(" .!?") + "."), bank, formal)
+_LINK_WORD = re.compile(r"\b(?:so|because|but|and|as)\b", re.I)
+
+
+def _joined(clauses: list[str], bank: Bank, formal: bool, whole: list[str] | None = None) -> str:
+    """Clauses joined back into one sentence, with its words put right. Two clauses that were neighbours in
+    `whole` (the sentence's clauses) keep the link word between them ("late because of the holiday"); where a
+    clause between them has gone, a comma joins them."""
+    text = ""
+    for k, clause in enumerate(clauses):
+        if k:
+            neighbours = whole is not None and _next_to(whole, clauses[k - 1], clause)
+            link = _LINK_WORD.search(getattr(clause, "before", "")) if neighbours else None
+            text += f"{',' if ',' in clause.before else ''} {link.group().lower()} " if link else ", "
+        text += clause
+    return normalise(capitalise(text.rstrip(" .!?") + "."), bank, formal)
+
+
+def _next_to(whole: list[str], first: str, second: str) -> bool:
+    return any(a is first and b is second for a, b in zip(whole, whole[1:]))
 
 
 def _offers(clause: str) -> bool:
