@@ -202,7 +202,7 @@ def test_a_reply_with_a_fragment_a_placeholder_or_an_error_never_scores_zero_ris
 def test_every_phrasebank_line_reads_clean_to_the_tone_check():
     bank = load_bank()
     fill = {"thing": "order", "count": "second", "run": "third week running", "relation": "husband", "date": "3 March", "gist": "order #123 delayed at depot",
-            "waited": "9 days"}
+            "waited": "9 days", "lost": "Mochi"}
     lines = [v for s in bank.situations.values() for e in s.entries for r in ("formal", "neutral", "chat") for v in e.variants(r)]
     lines += [v for r in ("formal", "neutral", "chat") for v in bank.refusal[r] + bank.history[r] + bank.noted[r] + bank.undated[r]]
     lines += [v.replace("{said}", "your parcel is late") for r in ("formal", "neutral", "chat") for v in bank.own_words[r] + bank.own_words_repeat[r] + bank.own_words_run[r]]
@@ -1286,3 +1286,33 @@ def test_clauses_that_were_neighbours_keep_their_link_word_when_a_jab_between_ot
               customer_message="Where is my order? It's been two weeks.")  # fmt: skip
     assert "late because of the bank holiday" in out.text and "not our fault" not in out.text and "#81402" in out.text
     assert_no_new_fragments("order #81402 left the warehouse late because of the bank holiday.", out.text)
+
+
+def test_ya_opening_a_sentence_before_a_pronoun_says_yes():
+    out = run("ya ur test is still on Wed 25 March 10:47 at Hendon test centre.", customer_name="Tyler", channel="chat")
+    assert "yes, your test is still on wed 25 march 10:47" in out.text.lower() and "you your" not in out.text.lower()
+
+
+def test_a_fear_for_the_future_is_no_repeat_and_no_thing_that_went_wrong():
+    from coach.editor.opening import customer_clause, situation
+    from coach.editor.phrasebank import load_bank
+
+    message = "Our store went down 40 minutes into our launch. I need to know whether it's going to happen again."
+    assert situation(message, load_bank(), []) != "repeat"
+    assert customer_clause(message, load_bank()) == "your store went down 40 minutes into your launch"
+    assert customer_clause("I need to know whether it's going to happen again.", load_bank()) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "line", "never"),
+    [
+        ("Mochi died on Saturday. My partner said I should send the claim in.", "I'm so sorry to hear about Mochi.", "partner"),
+        ("My husband Geoffrey was a member for 22 years. He passed away on 3 February.", "your husband", "Geoffrey."),
+        ("I lost my dad last month and his card is still being charged.", "your dad", None),
+    ],
+)
+def test_a_condolence_names_who_died_not_any_relation_the_customer_mentions(message, line, never):
+    out = run("Claim CLM-60493 is open.", customer_name="Hannah", customer_message=message)
+    assert line in out.text and "CLM-60493" in out.text
+    if never:
+        assert never not in out.text.split("CLM-60493")[0]

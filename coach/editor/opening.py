@@ -52,6 +52,10 @@ _WAITED = re.compile(
 # ...and a wait that is still going on ("it's been 11 days since I reported it and still nothing"); "I know it's
 # been 45 days" alone counts time, not a wait
 _STILL_WAITING = re.compile(rf"(?:{_WAITED.pattern})[^.!?\n]{{0,80}}?\b(?:still|no|nothing|never|not|haven['’]t|hasn['’]t|reported|ordered|paid|sent|booked)\b|\bbeen\s+waiting\b", re.I)
+_DIED_AFTER = re.compile(r"(?:['’]s\s+(?:funeral|death|passing|memorial)|[^.!?\n]{0,40}?\b(?:passed\s+away|passed|died|was\s+put\s+to\s+sleep|death|funeral)|"
+    r"[^.!?\n]{0,80}[.!?]\s+(?:He|She)\s+(?:has\s+|had\s+|sadly\s+)?(?:passed\s+away|passed|died))\b", re.I)
+_NAMED_DIED = re.compile(r"(?:^|[.!?]\s+|\n)([A-Z][a-z]{2,15})\s+(?:has\s+|had\s+|sadly\s+)?(?:died|passed\s+away|was\s+put\s+to\s+sleep)\b")
+_RELATION_WORDS = frozenset("husband wife partner mum mom mother dad father son daughter brother sister grandmother grandfather nan grandad gran aunt uncle friend he she it".split())
 _RELATION = re.compile(
     r"\b(?:lost\s+my|my)\s+(husband|wife|partner|mum|mom|mother|dad|father|son|daughter|brother|sister|grandmother|grandfather|nan|grandad|gran|aunt|uncle|friend)\b",
     re.I,
@@ -111,8 +115,12 @@ _NOT_LATE = re.compile(r"\b(?:I|we)(?:['’]m|\s+am|\s+was|\s+were|['’]re|\s+a
                        r"father|mother|dad|mum|mom|husband|wife|partner|son|daughter|brother|sister|grandmother|grandfather|nan|friend)\b", re.I)
 
 
+# "whether it's going to happen again", "make sure it never happens again": a fear for the future, not a repeat
+_NOT_AGAIN = re.compile(r"\b(?:going to|gonna|will|won['’]t|might|could|would|never|doesn['’]t|does not|don['’]t|do not)\s+(?:\w+\s+){0,2}?again\b", re.I)
+
+
 def situation(message: str, bank: Bank, emotions: list[Emotion]) -> str | None:
-    message = _NOT_LATE.sub("", message)
+    message = _NOT_AGAIN.sub("", _NOT_LATE.sub("", message))
     names = {e.name for e in emotions}
     for key, item in bank.situations.items():
         if item.emotions and not names & set(item.emotions):
@@ -143,9 +151,16 @@ def slots(message: str, bank: Bank) -> dict[str, str]:
     waited = _WAITED.search(message)
     if waited:
         found["waited"] = (waited.group("span") or waited.group("waited")).lower()
-    relation = _RELATION.search(message)
-    if relation and re.search(r"passed away|died|lost my|funeral|bereave", message, re.I):
-        found["relation"] = relation.group(1).lower()
+    # the relation whose death the customer tells of ("my dad passed away", "lost my wife"), not any relation they
+    # name ("my partner said I should send it in")
+    for relation in _RELATION.finditer(message):
+        after = message[relation.end() : relation.end() + 140]
+        if relation.group(0).lower().startswith("lost") or _DIED_AFTER.match(after):
+            found["relation"] = relation.group(1).lower()
+            break
+    named = _NAMED_DIED.search(message)
+    if named and named.group(1).lower() not in _RELATION_WORDS and "relation" not in found:
+        found["lost"] = named.group(1)  # "Mochi died on Saturday": a pet or a person named by the customer
     return found
 
 
@@ -218,6 +233,7 @@ _CLAUSE_START = re.compile(
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
 # A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
+_ASKED_ABOUT = re.compile(r"\b(?:whether|if|in case|wonder|wondering)\s+$", re.I)
 # "so" ends a clause before a new subject ("..., so I called"), not as an intensifier ("so much higher").
 _CLAUSE_END = re.compile(
     r",(?=\s)|\s[—–-]\s|[;\n]|:(?!\d)|[.!?](?=\s|$)|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]|\s(?:and|but|because|which|who|although|though|when|while|if|then|plus|also)\s|"
@@ -242,7 +258,7 @@ _WENT_WRONG = re.compile(
     r"nobody|expired|dead|stale|leaking|leaked|blocked|locked out|cut off|without|turned down|rejected|denied|gone up|went up|"
     r"increased|doubled|given away|stolen|disappeared|vanished|ignored|missed|(?<!'m )(?<!’m )(?<!am )(?<!re )(?<!is )broke|snapped|smashed|shattered|burst|"
     r"tore|torn|ripped|split|bent|dented|scratched|stained|spilled|spilt|crashed|froze|frozen|flooded|fell off|fell apart|came off|"
-    r"came apart|stopped working|died|overflowed|collapsed|jammed|stuck|crushed|melted|rotten|mouldy|moldy|infested)\b", re.I
+    r"came apart|stopped working|died|went down|was down|is down|been down|went offline|overflowed|collapsed|jammed|stuck|crushed|melted|rotten|mouldy|moldy|infested)\b", re.I
 )
 _COMPANY = re.compile(r"(?<![\w'’])(?:you|your|yours|you've|you're|you'll|you’ve|you’re|you’ll)(?![\w'’])", re.I)
 _SECOND_PERSON = [
@@ -280,6 +296,8 @@ def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
         for start in _CLAUSE_START.finditer(sentence):
             if _AFTER_PREPOSITION.search(sentence, 0, start.start()):
                 continue  # "the voucher I bought for my mom's birthday expired": "my mom's birthday" is no subject
+            if _ASKED_ABOUT.search(sentence, 0, start.start()):
+                continue  # "I need to know whether it's going to happen again": a question, not what went wrong
             end = _CLAUSE_END.search(sentence, start.end())
             if end and end.group().strip().lower() == "and" and _GOES_ON.match(sentence, end.end()):
                 end = _CLAUSE_END.search(sentence, end.end())  # "I returned it ... and haven't seen the money": one clause
@@ -330,7 +348,7 @@ def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInter
         note_keys = {f.normal for f in extract_facts(item.note, context.locale) if f.kind in _KEY_FACTS}
         if note_keys & keys or len(words & _content(item.note)) >= 2:
             relevant.append(item)
-    if not relevant and message and re.search(bank.refers_back, message, re.I):
+    if not relevant and message and re.search(bank.refers_back, _NOT_AGAIN.sub("", message), re.I):
         relevant = [item for item in history[:1] if not private(item.note)]
     # most informative first: a note that names the same order or reference, then one with a usable gist
     def rank(item: PastInteraction) -> tuple[int, int]:
@@ -381,7 +399,7 @@ def contact_line(items: list[PastInteraction], draft: str, context: Context, ban
     if context.channel.value == "social" or not items:
         return None
     message = context.customer_message or ""
-    refers_back = bool(re.search(bank.refers_back, message, re.I))
+    refers_back = bool(re.search(bank.refers_back, _NOT_AGAIN.sub("", message), re.I))
     words = _content(message)
 
     def certain_link(item: PastInteraction) -> bool:  # "again" alone may be about something else ("packed beautifully again")
