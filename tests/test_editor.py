@@ -1316,3 +1316,15 @@ def test_a_condolence_names_who_died_not_any_relation_the_customer_mentions(mess
     assert line in out.text and "CLM-60493" in out.text
     if never:
         assert never not in out.text.split("CLM-60493")[0]
+
+
+def test_a_term_the_customer_used_is_not_swapped_for_a_plainer_one():
+    out = run("FYI a chargeback closes the claim on our side. Open a claim from order MP-4482-19.", customer_name="Liam",
+              customer_message="The seller blocked me. I'll do a chargeback if this isn't sorted.")  # fmt: skip
+    assert "chargeback closes the claim" in out.text and "MP-4482-19" in out.text
+
+
+def test_telling_the_customer_nothing_else_is_needed_stays():
+    out = run("The duplicate £1,120 will be refunded on 12 March. Nothing else needed from you.", customer_name="Amira",
+              customer_message="You took my rent money twice!")  # fmt: skip
+    assert "Nothing else needed from you." in out.text and "£1,120" in out.text

@@ -104,6 +104,23 @@ def test_a_lost_and_an_altered_fact():
     assert any(f.startswith("14 March") for f in m.facts_lost) and "facts" in failed(m)
 
 
+@pytest.mark.parametrize(
+    ("reply", "kept"),
+    [
+        ("Refund sent. No need to do anything.", True),  # the capital a sentence needs changes no fact
+        ("No need to do anything.", True),
+        ("Refund sent.\nNo need to do anything.", True),
+        ("Refund sent, No need to do anything.", False),  # mid-sentence, the case changed
+        ("Refund sent. no need to do anything.", True),
+    ],
+)
+def test_a_lower_case_fact_may_open_a_sentence_with_a_capital(reply, kept):
+    from coach.evals.metrics import _kept_verbatim
+
+    assert _kept_verbatim("no need to do anything", reply) is kept
+    assert _kept_verbatim("rx #4471", "Rx #4471") is True and _kept_verbatim("Rx #4471", "rx #4471") is False
+
+
 def test_invented_commitment_and_fact():
     m = score_case(make_case(), GOOD + " We'll refund £10 to your card.")
     assert "invented" in failed(m) and any("refund" in i for i in m.invented) and any("10" in i for i in m.invented)

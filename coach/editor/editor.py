@@ -31,7 +31,7 @@ from coach.editor.opening import (
 )
 from coach.editor.phrasebank import Bank, load_bank, seed_of
 from coach.analysis.risk import RISK_CATEGORIES
-from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, Outcome, bare_exclamation, decide, guarded, harm, model_p, without_cheer
+from coach.editor.sentences import HARM_LEVELS, MODEL_MIN_P, PLAIN_WORD_RULES, Outcome, bare_exclamation, decide, guarded, harm, model_p, without_cheer
 from coach.editor.words import BARE_APOLOGY, ENDS_IN_EMOJI, without_emoji
 from coach.schemas import Analysis, Change, Channel, Context, Fact, Finding, NeedsWords, Placeholder, RewriteRequest, Tone
 
@@ -106,7 +106,10 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     decided: dict[tuple, Outcome] = {}
     declined = _declined(message)  # "I don't want to discuss them": no question about it, no offer to talk it through
 
-    findings_of = _by_sentence(analysis.findings, layout.body)
+    # a term the customer used themselves ("chargeback") is theirs: no plainer word is put in its place
+    said = message[:MAX_MESSAGE_READ].lower()
+    kept_terms = [f for f in analysis.findings if f.rule in PLAIN_WORD_RULES and f.match and f.match.lower() in said]
+    findings_of = _by_sentence([f for f in analysis.findings if f not in kept_terms], layout.body)
     facts_of = _by_sentence(analysis.facts, layout.body)
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]

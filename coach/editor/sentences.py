@@ -274,7 +274,7 @@ def decide(
         if kept is not None:
             return Outcome("replace", kept, f"Kept what the customer needs and left out the part that {_verb(harmful)}.", cites)
     bare = without_emoji(sentence)
-    if not facts and (_empty_exclamation(bare) or bare_exclamation(bare)):  # "Sure thing!", "Exciting!" where they jar
+    if not facts and not _NOTHING_TO_DO.search(bare) and (_empty_exclamation(bare) or bare_exclamation(bare)):  # "Sure thing!", "Exciting!" where they jar
         return Outcome("drop", "", f"Removed: {why}; the exclamation held nothing the customer needs.", cites,
                        fallback=base if _well_formed(base) else sentence)  # fmt: skip
     if not facts and _droppable(sentence, harmful):
@@ -383,6 +383,7 @@ def as_sentence(text: str, bank: Bank) -> str | None:
 
 # A jab is at someone ("we're ... not Amazon", "Wow, ..."): a statement about a process ("Residents' weight is
 # monitored monthly.") the model doubts stays; so does a warning ("do NOT try to use the lift") however it reads.
+_NOTHING_TO_DO = re.compile(r"\b(?:nothing (?:else|more|further) (?:is |will be )?(?:needed|required)|no need (?:for you )?to (?:do|send|call|contact|reply|take|pay|chase|return|bring|resend|fill|book|come|print|upload|sign|visit|ring|email|post)\b|no (?:further )?action (?:is )?(?:needed|required)|you don['’]t need to do anything)\b", re.I)
 _AT_SOMEONE = re.compile(r"\b(?:you|your|you're|we|we're|us|our|I|I'm|wow|um+|lol|haha|seriously)\b|!", re.I)
 _WARNS = re.compile(r"(?:^|,\s*|\b(?:time|please|meanwhile|so)\s+)(?:do not|don['’]t|never)\b|\b(?:must|make sure|avoid|please|ring|call)\b", re.I)
 SURE_ANY_P = 0.9  # the model's overall doubt at which a short sentence with no fact goes (held-out tone precision 0.996)...
@@ -401,8 +402,8 @@ def _all_therapy(sentence: str, harmful: list[Finding]) -> bool:
 def _droppable(sentence: str, harmful: list[Finding]) -> bool:
     """Only harm or filler: no digit (a number is content), and either a rule found the harm or, when the
     learned model alone did, the sentence is short."""
-    if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence):
-        return False  # a number is content; a next step is the agent's promise to keep
+    if re.search(r"\d", sentence) or load_personal_lexicon().next_step.search(sentence) or _NOTHING_TO_DO.search(sentence):
+        return False  # a number is content; a next step is the agent's promise to keep; "nothing else needed from you" tells them so
     if re.search(r"\b(?:Dr|Mr|Mrs|Ms|Mx|Prof)\.?\s+[A-Z]", sentence):
         return False  # "Dr. Patel hasn't signed off yet": a named person and what they did is content
     kind = role(sentence, harmful)

@@ -145,7 +145,7 @@ def score_case(
         checks.append(Check(id="forbidden", passed=not m.forbidden_hits, detail=_missing("found", m.forbidden_hits)))
 
     # faithful
-    verbatim_lost = [f for f in e.keep_facts if f not in text]
+    verbatim_lost = [f for f in e.keep_facts if not _kept_verbatim(f, text)]
     guard_lost = [f.value for f in guard.missing] + [f"{c.before.value} -> {c.after.value}" for c in guard.altered]
     m.facts_lost = list(dict.fromkeys([*verbatim_lost, *guard_lost]))
     m.facts_expected = len(set(e.keep_facts) | {f.value for f in [*guard.kept, *guard.missing]} | {c.before.value for c in guard.altered})
@@ -246,6 +246,18 @@ def _name_used(case: Case, text: str) -> tuple[bool, str]:
     # Names are matched case-sensitively ("Rose" is a name, "rose" is not), word-bounded like every phrase.
     used = any(re.search(phrase_pattern(form).pattern, text) for form in forms)
     return used, "" if used else "expected " + " or ".join(f'"{f}"' for f in forms)
+
+
+def _kept_verbatim(fact: str, text: str) -> bool:
+    """`fact` is in `text` as written, or with only its first letter capitalised where it opens a sentence ("no need
+    to do anything" -> "No need to do anything."): a capital a sentence needs changes no fact. Codes and names keep
+    their case: a fact that opens with a digit or a capital is compared exactly."""
+    if fact in text:
+        return True
+    if not fact[:1].islower():
+        return False
+    capital = fact[:1].upper() + fact[1:]
+    return any(text[: m.start()].rstrip(" \t")[-1:] in ("", ".", "!", "?", "\n") for m in re.finditer(re.escape(capital), text))
 
 
 def _missing(label: str, items: Sequence[str]) -> str:
