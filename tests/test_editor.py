@@ -1328,3 +1328,15 @@ def test_telling_the_customer_nothing_else_is_needed_stays():
     out = run("The duplicate £1,120 will be refunded on 12 March. Nothing else needed from you.", customer_name="Amira",
               customer_message="You took my rent money twice!")  # fmt: skip
     assert "Nothing else needed from you." in out.text and "£1,120" in out.text
+
+
+def test_an_abbreviation_before_and_does_not_end_the_sentence():
+    assert sentences_of("DM us the tracking no. and we'll look into it. Thanks.") == ["DM us the tracking no. and we'll look into it.", "Thanks."]
+
+
+def test_call_notes_in_the_third_person_are_not_turned_round_as_the_customers_words():
+    from coach.editor.opening import customer_clause
+    from coach.editor.phrasebank import load_bank
+
+    notes = "(Call notes) Customer says the grandfather clock that was his father's now has a split down the case. Very upset."
+    assert customer_clause(notes, load_bank()) is None

@@ -199,6 +199,8 @@ def _split(draft: str, start: int, end: int, paragraph: int) -> list[Sentence]:
         nxt = draft[start + m.end() : start + m.end() + 1]
         if re.search(r"\bno\.$", before, re.I) and re.match(r"#|\S*\d", draft[start + m.end() : start + m.end() + 20]):
             continue  # "order no. 4471"
+        if re.search(r"\b(?:no|ref|tel|approx)\.$", before, re.I) and re.match(r"\s*(?:and|or|to|so|for|with|&)\s", draft[start + m.end() : start + m.end() + 8]):
+            continue  # "DM us the tracking no. and we'll look into it": the sentence goes on
         _add(out, draft, piece_start, cut, paragraph)
         piece_start = start + m.end()
     _add(out, draft, piece_start, end, paragraph)

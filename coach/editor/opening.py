@@ -233,6 +233,7 @@ _CLAUSE_START = re.compile(
 _REPORTS = re.compile(r"^(?:\S+\s+){1,4}?(?:shows?|says?|said|states?|reads?|told me|tells me)\b", re.I)
 # A clause quoted back must say what happened: it needs a finite verb ("my late mother's wardrobe" alone is no clause).
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|to|with|from|in|on|at|about|by|into|onto|than|like|bought|ordered|got|sent|gave)\s+$", re.I)
+_CALL_NOTES = re.compile(r"^\s*[(\[]?\s*(?:call|phone|chat)\s+notes?\b|\b(?:customer|caller|cust)\s+(?:says|said|states|stated|reports|reported)\b", re.I)
 _ASKED_ABOUT = re.compile(r"\b(?:whether|if|in case|wonder|wondering)\s+$", re.I)
 # "so" ends a clause before a new subject ("..., so I called"), not as an intensifier ("so much higher").
 _CLAUSE_END = re.compile(
@@ -284,6 +285,8 @@ def clause_and_sentence(message: str, bank: Bank) -> tuple[str, str] | None:
     The clause starts at "my/the/our <thing>", "I've ..." or "it ...", ends at a comma, a full stop or a
     conjunction, holds a verb and a sign that something went wrong, has 3 to MAX_SAID_WORDS words, and does not
     speak to us ("you sent me ..."): turning that round would be admitting what the draft does not."""
+    if _CALL_NOTES.search(message[:300]):
+        return None  # "(Call notes) Customer says ... his father's": an agent's notes, not the customer's words to turn round
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", message[:MAX_MESSAGE_READ]):
         if "?" in sentence or '"' in sentence or len(sentence) > 400:
             continue
