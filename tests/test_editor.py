@@ -1340,3 +1340,12 @@ def test_call_notes_in_the_third_person_are_not_turned_round_as_the_customers_wo
 
     notes = "(Call notes) Customer says the grandfather clock that was his father's now has a split down the case. Very upset."
     assert customer_clause(notes, load_bank()) is None
+
+
+def test_a_sales_offer_after_a_loss_goes_or_is_flagged_when_it_carries_a_price():
+    out = run("Your refund of £85.00 is done. Fancy trying our new spring bouquets? Why not treat yourself to Premium for just €189 extra?",
+              customer_name="Yusuf", customer_message="The wreath for my grandmother's funeral had the wrong card. My grandmother passed away last week.")  # fmt: skip
+    assert "Fancy trying" not in out.text and "£85.00" in out.text
+    assert any("sales offer" in flag.reason and "€189" in flag.sentence for flag in out.needs_words)
+    calm = run("Fancy trying our new spring bouquets?", customer_name="Yusuf", customer_message="The flowers were lovely, thank you!")
+    assert "Fancy trying" in calm.text  # an offer to a happy customer is the agent's call

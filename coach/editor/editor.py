@@ -100,6 +100,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
     refused_at: int | None = None  # the sentence whose bare refusal was replaced: the reply may need an alternative
     negative = {e.name for e in analysis.emotions} & {"sadness", "anger", "frustration"}
     pleasantry = re.compile("|".join(bank.pleasantries), re.I)
+    offer = re.compile("|".join(bank.offers) or r"(?!)", re.I)
     given = _given(message, context, analysis)
     done = _done_already("\n".join([message[:MAX_MESSAGE_READ], *(h.note[:MAX_MESSAGE_READ] for h in context.history[:20])]))
     outcomes: list[Outcome] = []
@@ -134,6 +135,12 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
         elif declined and outcome.action in ("keep", "normalise", "replace", "flag") and not facts and _asks_about_it(outcome.text or sentence.text):
             outcome = Outcome("drop", "", f'Removed: the customer said "{declined}"; this asks about it all the same.', ["respect-boundaries"],
                               prying=True, fallback=outcome.text)  # fmt: skip
+        if "sadness" in negative and outcome.action in ("keep", "normalise", "replace", "flag") and offer.search(sentence.text):
+            if not facts:
+                outcome = Outcome("drop", "", "Removed a sales offer: it jars after what the customer is going through.", ["acknowledge-emotion"])
+            else:
+                outcome = Outcome("flag", outcome.text or sentence.text, "Needs your words: a sales offer jars after what the customer is going through; "
+                                  "it holds a price or a code, so it was not changed.", ["acknowledge-emotion"])  # fmt: skip
         if outcome.action in ("keep", "normalise") and negative and not facts and pleasantry.search(sentence.text):
             outcome = Outcome("drop", "", "Removed a cheerful closing line: it jars after what the customer is going through.", ["acknowledge-emotion"])
         if outcome.action in ("keep", "normalise", "replace") and negative and not facts and bare_exclamation(outcome.text):

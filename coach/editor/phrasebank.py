@@ -80,6 +80,7 @@ class Bank(BaseModel):
     signoffs: dict[str, str]
     casual_signoffs: list[str]
     pleasantries: list[str]
+    offers: list[str] = Field(default_factory=list)
     titles: list[str]
     address_words: list[str] = Field(default_factory=list)
     endearments: list[str] = Field(default_factory=list)
