@@ -109,8 +109,7 @@ def edit(request: RewriteRequest, analysis: Analysis, *, learned: bool | None = 
 
     # a term the customer used themselves ("chargeback") is theirs: no plainer word is put in its place
     said = message[:MAX_MESSAGE_READ].lower()
-    kept_terms = [f for f in analysis.findings if f.rule in PLAIN_WORD_RULES and f.match and f.match.lower() in said]
-    findings_of = _by_sentence([f for f in analysis.findings if f not in kept_terms], layout.body)
+    findings_of = _by_sentence([f for f in analysis.findings if not (f.rule in PLAIN_WORD_RULES and f.match and f.match.lower() in said)], layout.body)
     facts_of = _by_sentence(analysis.facts, layout.body)
     for index, sentence in enumerate(layout.body):
         findings, facts = findings_of[index], facts_of[index]

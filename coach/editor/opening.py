@@ -351,7 +351,7 @@ def relevant_history(context: Context, draft: str, bank: Bank) -> list[PastInter
         note_keys = {f.normal for f in extract_facts(item.note, context.locale) if f.kind in _KEY_FACTS}
         if note_keys & keys or len(words & _content(item.note)) >= 2:
             relevant.append(item)
-    if not relevant and message and re.search(bank.refers_back, _NOT_AGAIN.sub("", message), re.I):
+    if not relevant and message and _refers_back(message, bank):
         relevant = [item for item in history[:1] if not private(item.note)]
     # most informative first: a note that names the same order or reference, then one with a usable gist
     def rank(item: PastInteraction) -> tuple[int, int]:
@@ -402,7 +402,7 @@ def contact_line(items: list[PastInteraction], draft: str, context: Context, ban
     if context.channel.value == "social" or not items:
         return None
     message = context.customer_message or ""
-    refers_back = bool(re.search(bank.refers_back, _NOT_AGAIN.sub("", message), re.I))
+    refers_back = _refers_back(message, bank)
     words = _content(message)
 
     def certain_link(item: PastInteraction) -> bool:  # "again" alone may be about something else ("packed beautifully again")
@@ -420,6 +420,11 @@ def contact_line(items: list[PastInteraction], draft: str, context: Context, ban
     # cancelled; rebooked for 12 Feb.") is named as a note
     contact = any(_CONTACT_NOTE.search(i.note) for i in certain if i.date in days) or bool(_THEY_CONTACTED.search(message))
     return pick((bank.contacted if contact else bank.seen)[register], seed).format(dates=dates)
+
+
+def _refers_back(message: str, bank: Bank) -> bool:
+    """The customer says they have been in touch before ("again", "already"), a fear for the future aside."""
+    return bool(re.search(bank.refers_back, _NOT_AGAIN.sub("", message), re.I))
 
 
 def _same_subject(item: PastInteraction, draft: str, context: Context) -> bool:

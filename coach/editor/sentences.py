@@ -381,9 +381,10 @@ def as_sentence(text: str, bank: Bank) -> str | None:
     return None
 
 
+# Telling the customer they need do nothing more ("Nothing else needed from you."): content, never filler.
+_NOTHING_TO_DO = re.compile(r"\b(?:nothing (?:else|more|further) (?:is |will be )?(?:needed|required)|no need (?:for you )?to (?:do|send|call|contact|reply|take|pay|chase|return|bring|resend|fill|book|come|print|upload|sign|visit|ring|email|post)\b|no (?:further )?action (?:is )?(?:needed|required)|you don['’]t need to do anything)\b", re.I)
 # A jab is at someone ("we're ... not Amazon", "Wow, ..."): a statement about a process ("Residents' weight is
 # monitored monthly.") the model doubts stays; so does a warning ("do NOT try to use the lift") however it reads.
-_NOTHING_TO_DO = re.compile(r"\b(?:nothing (?:else|more|further) (?:is |will be )?(?:needed|required)|no need (?:for you )?to (?:do|send|call|contact|reply|take|pay|chase|return|bring|resend|fill|book|come|print|upload|sign|visit|ring|email|post)\b|no (?:further )?action (?:is )?(?:needed|required)|you don['’]t need to do anything)\b", re.I)
 _AT_SOMEONE = re.compile(r"\b(?:you|your|you're|we|we're|us|our|I|I'm|wow|um+|lol|haha|seriously)\b|!", re.I)
 _WARNS = re.compile(r"(?:^|,\s*|\b(?:time|please|meanwhile|so)\s+)(?:do not|don['’]t|never)\b|\b(?:must|make sure|avoid|please|ring|call)\b", re.I)
 SURE_ANY_P = 0.9  # the model's overall doubt at which a short sentence with no fact goes (held-out tone precision 0.996)...
@@ -538,12 +539,13 @@ def _without_harmful_clauses(
     clauses = _clauses(sentence, facts)
     if len(clauses) < 2:
         return None
-    kept, refused, gone_before = [], False, False
-    for clause in clauses:
+    kept: list[int] = []  # the clauses that stay, by their place in the sentence
+    refused, gone_before = False, False
+    for i, clause in enumerate(clauses):
         if any(f.value in clause for f in facts):
             if gone_before and _POINTS_BACK.match(clause.strip()):
                 return None  # "..., this is in the parent handbook": what "this" was went with the clause before it
-            kept.append(clause)
+            kept.append(i)
             gone_before = False
             continue
         as_sentence = capitalise(clause) + "."
@@ -555,17 +557,17 @@ def _without_harmful_clauses(
         ):
             if gone_before and _POINTS_BACK.match(clause.strip()):
                 return None
-            kept.append(clause)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
+            kept.append(i)  # a clause goes only when a rule or a lecture pattern names its harm: it may hold the reason
             gone_before = False
         else:
             gone_before = True
-    if all(_DISCOURSE_ONLY.match(clause.strip()) for clause in kept):
+    if all(_DISCOURSE_ONLY.match(clauses[i].strip()) for i in kept):
         kept = []  # "Yeah, [the harm]": a "Yes." left on its own says nothing
     if not kept and refused and not facts:
         return "", True, True  # nothing but a refusal and its harm: the caller says no plainly instead
     if not kept or len(kept) == len(clauses):
         return None
-    candidate = _joined(kept, bank, formal, clauses)
+    candidate = _joined(clauses, kept, bank, formal)
     if all(f.value in candidate for f in facts) and _well_formed(candidate):
         return candidate, refused, clean(candidate)
     return None
@@ -603,7 +605,7 @@ def _without_the_clause_the_model_doubts(
             continue
         if drop + 1 < len(clauses) and _POINTS_BACK.match(clauses[drop + 1].strip()):
             continue  # the clause after it says "this" or "which" of it
-        candidate = _joined([c for i, c in enumerate(clauses) if i != drop], bank, formal, clauses)
+        candidate = _joined(clauses, [i for i in range(len(clauses)) if i != drop], bank, formal)
         if all(f.value in candidate for f in facts) and _well_formed(candidate) and clean(candidate):
             return candidate
     return None
@@ -643,22 +645,17 @@ def _clauses(sentence: str, facts: list[Fact]) -> list[Clause]:
 _LINK_WORD = re.compile(r"\b(?:so|because|but|and|as)\b", re.I)
 
 
-def _joined(clauses: list[str], bank: Bank, formal: bool, whole: list[str] | None = None) -> str:
-    """Clauses joined back into one sentence, with its words put right. Two clauses that were neighbours in
-    `whole` (the sentence's clauses) keep the link word between them ("late because of the holiday"); where a
+def _joined(clauses: list[Clause], keep: list[int], bank: Bank, formal: bool) -> str:
+    """The clauses at `keep` (places in the sentence, in order) joined back into one sentence, with its words put
+    right. Two that were neighbours keep the link word between them ("late because of the holiday"); where a
     clause between them has gone, a comma joins them."""
     text = ""
-    for k, clause in enumerate(clauses):
+    for k, i in enumerate(keep):
         if k:
-            neighbours = whole is not None and _next_to(whole, clauses[k - 1], clause)
-            link = _LINK_WORD.search(getattr(clause, "before", "")) if neighbours else None
-            text += f"{',' if ',' in clause.before else ''} {link.group().lower()} " if link else ", "
-        text += clause
+            link = _LINK_WORD.search(clauses[i].before) if i == keep[k - 1] + 1 else None
+            text += f"{',' if ',' in clauses[i].before else ''} {link.group().lower()} " if link else ", "
+        text += clauses[i]
     return normalise(capitalise(text.rstrip(" .!?") + "."), bank, formal)
-
-
-def _next_to(whole: list[str], first: str, second: str) -> bool:
-    return any(a is first and b is second for a, b in zip(whole, whole[1:]))
 
 
 def _offers(clause: str) -> bool:

@@ -256,8 +256,7 @@ def _kept_verbatim(fact: str, text: str) -> bool:
         return True
     if not fact[:1].islower():
         return False
-    capital = fact[:1].upper() + fact[1:]
-    return any(text[: m.start()].rstrip(" \t")[-1:] in ("", ".", "!", "?", "\n") for m in re.finditer(re.escape(capital), text))
+    return re.search(rf"(?:^|[.!?\n])[ \t]*{re.escape(fact[:1].upper() + fact[1:])}", text) is not None
 
 
 def _missing(label: str, items: Sequence[str]) -> str:
